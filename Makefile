@@ -1,0 +1,85 @@
+# deepg-interpret: one Makefile for the Python engine and the R package.
+#   make demo   set up, then run IG on the bundled model and data -> demo-output/
+#   make test   set up, then run the Python suite (TF 2.21/Keras 3), the model+IG tests
+#               under TF 2.15/Keras 2, the R testthat suite and R CMD check
+#   make bench  set up, then run the benchmarks in bench/ (writes bench/results/*.json)
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON  ?= python3
+VENV    := .venv
+VENV215 := .venv-tf215
+PY      := $(VENV)/bin/python
+PY215   := $(VENV215)/bin/python
+PIP_FLAGS := -q --disable-pip-version-check
+# numpy 1.26: reticulate 1.28 (Debian) cannot hand R arrays to numpy 2.
+R_FACING_PINS := "numpy>=1.26,<2" "pandas>=2.1,<2.4"
+R_DEBS := r-base-core r-base-dev r-cran-reticulate r-cran-testthat r-cran-ggplot2 \
+          r-cran-roxygen2 r-cran-cli r-cran-knitr r-cran-rmarkdown r-cran-ggseqlogo pandoc
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONDONTWRITEBYTECODE := 1
+export RETICULATE_PYTHON := $(CURDIR)/$(PY)
+
+.PHONY: setup setup-python setup-tf215 setup-r demo test test-python test-tf215 test-r check-r bench lint clean
+
+setup: setup-python setup-r
+
+setup-python: .stamp-venv
+.stamp-venv: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install $(PIP_FLAGS) --upgrade pip
+	$(PY) -m pip install $(PIP_FLAGS) -e ".[dev]" $(R_FACING_PINS)
+	@touch $@
+
+setup-tf215: .stamp-venv-tf215
+.stamp-venv-tf215: pyproject.toml
+	@test -x $(PY215) || $(PYTHON) -m venv $(VENV215)
+	$(PY215) -m pip install $(PIP_FLAGS) --upgrade pip
+	$(PY215) -m pip install $(PIP_FLAGS) -e ".[dev]" "tensorflow==2.15.*" "tf_keras==2.15.*" $(R_FACING_PINS)
+	@touch $@
+
+# R from Debian's packages (reticulate 1.28); installed only when something is missing.
+setup-r: .stamp-venv
+	@if ! command -v Rscript >/dev/null || ! Rscript -e 'for (p in c("reticulate","testthat","ggplot2","roxygen2","cli","knitr","rmarkdown")) if (!requireNamespace(p, quietly=TRUE)) quit(status=1)' >/dev/null 2>&1; then \
+	  echo "Installing R from Debian packages: $(R_DEBS)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(R_DEBS) >/dev/null; \
+	fi
+	@if [ -f DESCRIPTION ]; then \
+	  Rscript -e 'roxygen2::roxygenise(".")' >/dev/null 2>&1 || Rscript -e 'roxygen2::roxygenise(".")'; \
+	  mkdir -p .Rlib && R CMD INSTALL --no-test-load --library=.Rlib . >/dev/null; \
+	fi
+
+demo: setup
+	$(PY) inst/scripts/demo.py --out demo-output
+	@if [ -f DESCRIPTION ]; then R_LIBS=$(CURDIR)/.Rlib Rscript inst/scripts/demo.R demo-output; fi
+	@echo "Results and plots are in demo-output/"
+
+test: test-python test-tf215 test-r check-r
+
+test-python: setup-python
+	$(PY) -m pytest -q -m "not slow" tests/python
+
+test-tf215: setup-tf215
+	$(PY215) -m pytest -q -m "tf215 and not slow" tests/python
+
+test-r: setup
+	@if [ -d tests/testthat ] && [ -f DESCRIPTION ]; then \
+	  R_LIBS=$(CURDIR)/.Rlib DGI_REQUIRE_ENGINE=true Rscript -e 'testthat::test_local(".", reporter = testthat::ProgressReporter$$new(show_praise = FALSE), stop_on_failure = TRUE)'; \
+	fi
+
+check-r: setup
+	@if [ -f DESCRIPTION ]; then \
+	  rm -rf build-r && mkdir -p build-r && cd build-r && R CMD build --no-build-vignettes .. >/dev/null && \
+	  R_LIBS=$(CURDIR)/.Rlib DGI_REQUIRE_ENGINE=true _R_CHECK_FORCE_SUGGESTS_=false R CMD check --no-manual --no-build-vignettes deepGinterpret_*.tar.gz; \
+	  ! grep -qE "^Status:.*(ERROR|WARNING)" deepGinterpret.Rcheck/00check.log; \
+	fi
+
+bench: setup-python
+	$(PY) bench/bench_ig.py
+
+lint: setup-python
+	$(VENV)/bin/ruff check python tests/python bench
+
+clean:
+	rm -rf $(VENV) $(VENV215) .stamp-* .Rlib build-r demo-output

@@ -1,0 +1,555 @@
+"""Load deepG / Keras models and wrap them in a :class:`ModelAdapter`.
+
+The adapter hides which Keras produced the model (Keras 3, or Keras 2 through
+``tf_keras`` / TensorFlow <= 2.15), exposes what the methods need (item shape,
+number of outputs, class names, the target's value and gradient as compiled
+``tf.function`` steps) and can explain the pre-softmax logit instead of the
+probability, because probabilities saturate near 0 and 1.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ArgumentTypeError, DeepGInterpretWarning, ModelError, ShapeError, TargetError
+
+OUTPUTS = ("probability", "logit")
+LOADERS = ("auto", "keras3", "tf_keras")
+_SQUASHING = ("softmax", "sigmoid")
+
+
+def _tf():
+    import tensorflow as tf
+
+    return tf
+
+
+def _keras3():
+    """The Keras 3 module, or None when only Keras 2 is installed (TF <= 2.15)."""
+    try:
+        import keras
+    except ImportError:  # pragma: no cover - keras ships with tensorflow
+        return None
+    return keras if int(keras.__version__.split(".")[0]) >= 3 else None
+
+
+def _keras2():
+    """Keras 2: the tf_keras package, or ``keras`` itself on TF <= 2.15."""
+    try:
+        import tf_keras
+
+        return tf_keras
+    except ImportError:
+        import keras
+
+        if int(keras.__version__.split(".")[0]) < 3:
+            return keras
+        raise ModelError(
+            "this model needs Keras 2, but tf_keras is not installed; run "
+            "`pip install tf_keras` (from R: dgi_install())"
+        ) from None
+
+
+def _framework_of(model) -> str:
+    top = type(model).__module__.split(".")[0]
+    if top == "tf_keras":
+        return "tf_keras"
+    if top == "keras":
+        import keras
+
+        return "keras3" if int(keras.__version__.split(".")[0]) >= 3 else "tf_keras"
+    if top == "tensorflow":  # tf.keras on TF <= 2.15 lives under tensorflow.python.keras / keras
+        return "tf_keras"
+    return "unknown"
+
+
+def _keras_module_of(model):
+    """The Keras package that built ``model`` (its Model class must wrap its tensors)."""
+    import importlib
+
+    top = type(model).__module__.split(".")[0]
+    if top == "tensorflow":
+        return _tf().keras
+    return importlib.import_module(top)
+
+
+def _is_keras_model(obj) -> bool:
+    return any(
+        cls.__name__ in ("Model", "Functional", "Sequential")
+        and cls.__module__.split(".")[0] in ("keras", "tf_keras", "tensorflow")
+        for cls in type(obj).__mro__
+    )
+
+
+def _h5_keras_version(path: Path) -> str | None:
+    try:
+        import h5py
+
+        with h5py.File(path, "r") as handle:
+            version = handle.attrs.get("keras_version")
+    except Exception:  # not HDF5 or unreadable: let the loaders report it
+        return None
+    if isinstance(version, bytes):
+        version = version.decode()
+    return None if version is None else str(version)
+
+
+def _load_path(path: Path, loader: str, custom_objects):
+    """Load a model file; returns (model, loader used, note for the user or None)."""
+    if not path.exists():
+        raise ModelError(f"model file {str(path)!r} does not exist; check the path")
+    suffix = path.suffix.lower()
+    errors = []
+    if path.is_dir():
+        order = ["tf_keras"]  # SavedModel directories: Keras 3 cannot load them as models
+        if not (path / "saved_model.pb").exists():
+            raise ModelError(
+                f"{str(path)!r} is a directory but not a TensorFlow SavedModel (no saved_model.pb); "
+                "pass a .keras, .h5/.hdf5 file or a SavedModel directory"
+            )
+    elif suffix in (".h5", ".hdf5"):
+        version = _h5_keras_version(path)
+        if version is None and not _is_hdf5(path):
+            raise ModelError(
+                f"{str(path)!r} is not an HDF5 model file; pass a Keras checkpoint "
+                "(.h5/.hdf5 or .keras) or a SavedModel directory"
+            )
+        # Keras 2 checkpoints (deepG's, keras_version 2.x) go straight to tf_keras: Keras 3
+        # rejects batch_input_shape and other legacy configs.
+        order = ["tf_keras", "keras3"] if (version or "2").startswith("2") else ["keras3", "tf_keras"]
+    elif suffix == ".keras":
+        order = ["keras3", "tf_keras"]
+    else:
+        raise ModelError(
+            f"{str(path)!r} is not a model file this package can read; pass a .keras or "
+            ".h5/.hdf5 file or a SavedModel directory"
+        )
+    if loader != "auto":
+        order = [loader]
+    for name in order:
+        if name == "keras3" and _keras3() is None:
+            errors.append("keras3: Keras 3 is not installed")
+            continue
+        try:
+            module = _keras3() if name == "keras3" else _keras2()
+            model = module.models.load_model(
+                str(path), compile=False, custom_objects=custom_objects
+            )
+        except Exception as exc:  # each Keras raises its own types
+            errors.append(f"{name}: {type(exc).__name__}: {str(exc)[:300]}")
+            continue
+        note = None
+        if len(order) > 1 and name != order[0]:
+            note = f"{order[0]} could not read {path.name}; loaded it with {name} instead"
+        elif name == "tf_keras" and path.is_file():
+            note = f"{path.name} is a Keras 2 checkpoint; loaded it with tf_keras (Keras 2)"
+        return model, name, note
+    raise ModelError(
+        f"could not load the model from {str(path)!r}. Tried: " + " | ".join(errors)
+        + ". If it needs custom layers, pass custom_objects={'Name': Layer}."
+    )
+
+
+def _is_hdf5(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(8) == b"\x89HDF\r\n\x1a\n"
+
+
+def _activation_name(layer) -> str | None:
+    activation = getattr(layer, "activation", None)
+    if activation is None:
+        return None
+    name = getattr(activation, "__name__", None) or str(activation)
+    return name.lower()
+
+
+class ModelAdapter:
+    """A Keras model seen as ``f(x) -> (batch, n_outputs)`` on one-hot input.
+
+    Build it with :func:`load_model`. Methods use ``forward``,
+    ``value_and_grad`` and ``item_bytes``; users mostly read ``maxlen``,
+    ``n_outputs``, ``class_names`` and ``loader``.
+    """
+
+    def __init__(self, keras_model, *, loader: str, output: str = "probability",
+                 input_index: int = 0, class_names=None, other_inputs=None, note: str | None = None):
+        self.keras_model = keras_model
+        self.loader = loader
+        self.output = output
+        self.input_index = int(input_index)
+        self.note = note
+        inputs = list(keras_model.inputs)
+        if not 0 <= self.input_index < len(inputs):
+            raise ModelError(
+                f"input_index = {input_index} but the model has {len(inputs)} input(s); "
+                f"pass an index from 0 to {len(inputs) - 1}"
+            )
+        shape = tuple(inputs[self.input_index].shape)[1:]
+        self.item_shape = tuple(None if d is None else int(d) for d in shape)
+        if len(self.item_shape) not in (2, 3) or self.item_shape[-1] is None:
+            raise ModelError(
+                f"the model's input {self.input_index} has shape {(None,) + self.item_shape}; "
+                "expected one-hot sequences (None, maxlen, channels) or time-distributed sets "
+                "(None, n, maxlen, channels)"
+            )
+        self.maxlen = self.item_shape[-2]
+        self.n_channels = int(self.item_shape[-1])
+        self._other_inputs = self._bind_other_inputs(inputs, other_inputs)
+        self._call = self._build_call(output)
+        out_shape = self._output_shape()
+        self.n_outputs = int(out_shape[-1]) if out_shape and out_shape[-1] is not None else 1
+        self.class_names = self._check_class_names(class_names)
+        self._compiled = {}
+        self._bytes_cache = {}
+
+    # -- construction helpers -------------------------------------------------
+    def _bind_other_inputs(self, inputs, other_inputs):
+        if len(inputs) == 1:
+            if other_inputs:
+                raise ModelError("other_inputs was given but the model has a single input")
+            return None
+        if other_inputs is None:
+            raise ModelError(
+                f"the model has {len(inputs)} inputs; pass other_inputs= with fixed values for "
+                f"every input except input_index = {self.input_index} (a list in input order, "
+                "with None at input_index)"
+            )
+        other_inputs = list(other_inputs)
+        if len(other_inputs) != len(inputs):
+            raise ModelError(
+                f"other_inputs has {len(other_inputs)} entries for a model with {len(inputs)} "
+                "inputs; give one per input (None at input_index)"
+            )
+        bound = []
+        for i, (spec, value) in enumerate(zip(inputs, other_inputs)):
+            if i == self.input_index:
+                bound.append(None)
+                continue
+            arr = np.asarray(value, dtype=np.float32)
+            expected = tuple(spec.shape)[1:]
+            if arr.shape == expected:
+                arr = arr[None]
+            if arr.shape[0] != 1 or len(arr.shape) - 1 != len(expected):
+                raise ShapeError(
+                    f"other_inputs[{i}] has shape {arr.shape}; expected {expected} (one value "
+                    "shared by every sequence) for input {i}"
+                )
+            bound.append(arr)
+        return bound
+
+    def _check_class_names(self, class_names):
+        if class_names is None:
+            return None
+        names = [str(c) for c in class_names]
+        if len(names) != self.n_outputs:
+            raise TargetError(
+                f"class_names has {len(names)} names but the model has {self.n_outputs} outputs; "
+                "give one name per output in output order"
+            )
+        return names
+
+    def _build_call(self, output: str):
+        """A function x -> (b, n_outputs) for the requested output kind."""
+        tf = _tf()
+        model = self.keras_model
+        if output not in OUTPUTS:
+            raise ModelError(f"output must be one of {OUTPUTS}, got {output!r}")
+        last = model.layers[-1]
+        squash = _activation_name(last)
+        if output == "probability" or squash not in _SQUASHING:
+            if output == "logit" and squash not in _SQUASHING:
+                self.note = (self.note + "; " if self.note else "") + (
+                    "the model's last layer has no softmax/sigmoid, so its output is used as the logit"
+                )
+            return self._full_call(model)
+        # Explain the value before the final softmax/sigmoid.
+        pre = _keras_module_of(model).Model(inputs=model.inputs, outputs=last.input)
+        if type(last).__name__ == "Activation":
+            return self._full_call(pre)
+        if type(last).__name__ != "Dense":
+            raise ModelError(
+                f"output='logit' needs the last layer to be Dense or Activation with "
+                f"softmax/sigmoid; it is {type(last).__name__}. Use output='probability'."
+            )
+        kernel = last.kernel
+        bias = last.bias if getattr(last, "use_bias", True) else None
+        inner = self._full_call(pre)
+
+        def call(x):
+            hidden = inner(x)
+            logits = tf.matmul(hidden, tf.cast(kernel, hidden.dtype))
+            if bias is not None:
+                logits = logits + tf.cast(bias, hidden.dtype)
+            return logits
+
+        return call
+
+    def _full_call(self, model):
+        tf = _tf()
+        if self._other_inputs is None:
+            return lambda x: model(x, training=False)
+        fixed = [None if a is None else tf.constant(a) for a in self._other_inputs]
+        index = self.input_index
+
+        def call(x):
+            batch = tf.shape(x)[0]
+            feed = [
+                x if i == index else tf.repeat(f, batch, axis=0) for i, f in enumerate(fixed)
+            ]
+            return model(feed, training=False)
+
+        return call
+
+    def _output_shape(self):
+        out = self.keras_model.outputs
+        if len(out) != 1:
+            raise ModelError(
+                f"the model has {len(out)} outputs; deepg-interpret explains single-output "
+                "models (build a sub-model with the output you want to explain)"
+            )
+        return tuple(out[0].shape)
+
+    # -- public ---------------------------------------------------------------
+    def __repr__(self) -> str:
+        names = f", class_names={self.class_names}" if self.class_names else ""
+        return (
+            f"ModelAdapter(item_shape={self.item_shape}, n_outputs={self.n_outputs}, "
+            f"output={self.output!r}, loader={self.loader!r}{names})"
+        )
+
+    def with_output(self, output: str) -> ModelAdapter:
+        """The same model explaining ``output`` ("probability" or "logit")."""
+        if output == self.output:
+            return self
+        return ModelAdapter(
+            self.keras_model, loader=self.loader, output=output, input_index=self.input_index,
+            class_names=self.class_names,
+            other_inputs=None if self._other_inputs is None else [
+                None if a is None else a[0] for a in self._other_inputs
+            ],
+        )
+
+    def resolve_target(self, target) -> int:
+        """Turn a 0-based index or a class name into a 0-based index."""
+        if isinstance(target, (bool, np.bool_)):
+            raise TargetError(f"target must be a class index or name, got {target!r}")
+        if isinstance(target, (int, np.integer)) or (
+            isinstance(target, float) and float(target).is_integer()
+        ):
+            index = int(target)
+            if not 0 <= index < self.n_outputs:
+                raise TargetError(
+                    f"target = {index} is out of range: the model has {self.n_outputs} outputs, "
+                    f"so targets are 0..{self.n_outputs - 1} (0-based in Python, 1-based in R)"
+                    + (f" or a class name from {self.class_names}" if self.class_names else "")
+                )
+            return index
+        if isinstance(target, str):
+            if not self.class_names:
+                raise TargetError(
+                    f"target = {target!r} is a class name but the model has no class names; pass "
+                    "class_names= to load_model (in output order) or give a 0-based index"
+                )
+            if target not in self.class_names:
+                raise TargetError(
+                    f"target = {target!r} is not a class name; choose one of {self.class_names}"
+                )
+            return self.class_names.index(target)
+        raise TargetError(
+            f"target must be a 0-based class index or a class name, got {type(target).__name__}"
+        )
+
+    def target_name(self, index: int) -> str | None:
+        return self.class_names[index] if self.class_names else None
+
+    def check_input(self, x) -> np.ndarray:
+        """Return ``x`` as float32 ``(n, *item_shape)`` or raise :class:`ShapeError`."""
+        arr = np.asarray(x, dtype=np.float32)
+        if arr.ndim == len(self.item_shape):
+            arr = arr[None]
+        expected = "(n, " + ", ".join("L" if d is None else str(d) for d in self.item_shape) + ")"
+        if arr.ndim != len(self.item_shape) + 1:
+            raise ShapeError(f"input has shape {arr.shape}; the model expects {expected}")
+        for got, want, what in zip(arr.shape[1:], self.item_shape, ("length", "length", "channels")):
+            if want is not None and got != want:
+                what = "channels" if want == self.item_shape[-1] and got == arr.shape[-1] else what
+                raise ShapeError(
+                    f"input has shape {arr.shape} but the model expects {expected}; "
+                    + (
+                        f"the model was trained on {self.n_channels} channels (vocabulary size)"
+                        if what == "channels"
+                        else "use maxlen/window_step/pad when encoding to match the model"
+                    )
+                )
+        return np.ascontiguousarray(arr)
+
+    # -- compiled steps ---------------------------------------------------------
+    def _spec(self):
+        tf = _tf()
+        return tf.TensorSpec((None,) + self.item_shape, tf.float32)
+
+    @property
+    def forward(self):
+        """Compiled ``x -> (b, n_outputs)``."""
+        if "forward" not in self._compiled:
+            tf = _tf()
+            self._compiled["forward"] = tf.function(self._call, input_signature=[self._spec()],
+                                                    reduce_retracing=True)
+        return self._compiled["forward"]
+
+    def _value_and_grad(self, x, target):
+        tf = _tf()
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            values = tf.gather(self._call(x), target, axis=1)
+        return values, tape.gradient(values, x)
+
+    @property
+    def value_and_grad(self):
+        """Compiled ``(x, target) -> (values (b,), grads (b, *item_shape))``."""
+        if "value_and_grad" not in self._compiled:
+            tf = _tf()
+            self._compiled["value_and_grad"] = tf.function(
+                self._value_and_grad,
+                input_signature=[self._spec(), tf.TensorSpec((), tf.int32)],
+                reduce_retracing=True,
+            )
+        return self._compiled["value_and_grad"]
+
+    def item_bytes(self, kind: str = "gradient", length: int | None = None) -> int:
+        """Estimated memory of one item (sequence) in a batch, in bytes.
+
+        Traces the step for batches of 1 and 2 and sums the sizes of every
+        intermediate tensor in the graph; the difference is the per-item cost.
+        It over-counts (not every tensor is alive at once), which keeps the
+        batch size on the safe side of the memory budget.
+        """
+        key = (kind, length)
+        if key not in self._bytes_cache:
+            self._bytes_cache[key] = _graph_bytes_per_item(self, kind, length)
+        return self._bytes_cache[key]
+
+    def predict(self, x, *, memory_budget=None, batch_size=None, progress=False) -> np.ndarray:
+        """Model outputs ``(n, n_outputs)`` for one-hot ``x``, batched within the memory budget."""
+        from ..core.batching import run_batched
+
+        arr = self.check_input(x)
+        out = np.empty((arr.shape[0], self.n_outputs), dtype=np.float32)
+
+        def consume(start, stop, result):
+            out[start:stop] = result
+
+        run_batched(
+            self.forward, arr.shape[0], lambda a, b: (arr[a:b],), consume,
+            item_bytes=self.item_bytes("forward", arr.shape[-2]), memory_budget=memory_budget,
+            batch_size=batch_size, progress=progress, desc="predict",
+        )
+        return out
+
+
+def _graph_bytes_per_item(adapter: ModelAdapter, kind: str, length: int | None) -> int:
+    tf = _tf()
+    shape = list(adapter.item_shape)
+    if shape[-2] is None:
+        shape[-2] = int(length or 1000)
+
+    def total(batch):
+        spec = tf.TensorSpec([batch] + shape, tf.float32)
+        if kind == "forward":
+            graph = tf.function(adapter._call).get_concrete_function(spec).graph
+        else:
+            graph = tf.function(adapter._value_and_grad).get_concrete_function(
+                spec, tf.TensorSpec((), tf.int32)
+            ).graph
+        size = 0
+        for op in graph.get_operations():
+            for t in op.outputs:
+                if t.dtype.is_floating and t.shape.is_fully_defined():
+                    size += t.shape.num_elements() * t.dtype.size
+        return size
+
+    try:
+        per_item = total(2) - total(1)
+    except Exception:  # shape inference can fail on exotic layers: fall back to a rough guess
+        per_item = 0
+    floor = 4 * int(np.prod(shape)) * 8
+    return int(max(per_item, floor))
+
+
+def load_model(model, *, output: str = "probability", input_index: int = 0, class_names=None,
+               loader: str = "auto", other_inputs=None, custom_objects=None) -> ModelAdapter:
+    """Load a deepG/Keras model (object or file) for explanation.
+
+    Parameters
+    ----------
+    model : keras.Model, tf_keras.Model, str, path or ModelAdapter
+        A Keras 3 or Keras 2 (tf_keras) model object (models handed over from R
+        keras/keras3 arrive as such), or a path to a ``.keras`` file, an HDF5
+        checkpoint (``.h5``/``.hdf5``, including legacy deepG checkpoints written by
+        Keras 2) or a SavedModel directory.
+    output : {"probability", "logit"}
+        Explain the model's output as it is, or the value before its final
+        softmax/sigmoid (a Dense activation or a separate Activation layer).
+        Default is "probability".
+    input_index : int
+        For multi-input models, the input to explain (0-based). Default 0.
+    class_names : list of str, optional
+        Names of the outputs, so targets can be given by name (deepG's label
+        vocabulary, e.g. ``["bacteria", "virus"]``).
+    loader : {"auto", "keras3", "tf_keras"}
+        Force a loader for files. "auto" reads the checkpoint's Keras version and
+        falls back to the other loader; the one used is in ``adapter.loader``.
+    other_inputs : list, optional
+        Multi-input models: fixed values of the inputs not explained (one array
+        per input, ``None`` at ``input_index``), shared by every sequence.
+    custom_objects : dict, optional
+        Custom layers needed to deserialize the file.
+
+    Returns
+    -------
+    ModelAdapter
+
+    Examples
+    --------
+    >>> import keras
+    >>> m = keras.Sequential([keras.Input((20, 4)), keras.layers.Flatten(),
+    ...                       keras.layers.Dense(2, activation="softmax")])
+    >>> adapter = load_model(m, output="logit", class_names=["a", "b"])
+    >>> adapter.maxlen, adapter.n_outputs, adapter.resolve_target("b")
+    (20, 2, 1)
+    """
+    if output not in OUTPUTS:
+        raise ModelError(f"output must be one of {OUTPUTS}, got {output!r}")
+    if loader not in LOADERS:
+        raise ModelError(f"loader must be one of {LOADERS}, got {loader!r}")
+    if isinstance(model, ModelAdapter):
+        adapter = model.with_output(output)
+        if class_names is not None:
+            adapter.class_names = adapter._check_class_names(class_names)
+        return adapter
+    note = None
+    if isinstance(model, (str, os.PathLike)):
+        model, used, note = _load_path(Path(os.fspath(model)).expanduser(), loader, custom_objects)
+        if note:
+            warnings.warn(note, DeepGInterpretWarning, stacklevel=2)
+    elif _is_keras_model(model):
+        used = _framework_of(model)
+    else:
+        raise ArgumentTypeError(
+            f"model must be a Keras model or a path to a saved model, got {type(model).__name__}; "
+            "pass the object returned by deepG's create_model_*()/load_cp(), or a .h5/.keras path"
+        )
+    if not getattr(model, "inputs", None):
+        raise ModelError(
+            "the model has no defined inputs (a subclassed or unbuilt model); build it with an "
+            "Input layer of shape (maxlen, channels) first"
+        )
+    return ModelAdapter(model, loader=used, output=output, input_index=input_index,
+                        class_names=class_names, other_inputs=other_inputs, note=note)
+
+
+__all__ = ["ModelAdapter", "load_model", "OUTPUTS"]
