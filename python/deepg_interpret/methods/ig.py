@@ -74,16 +74,13 @@ def _prepare(model, sequences, *, output, class_names, maxlen, window_step, pad,
     else:
         adapter = load_model(model, output=output or "probability", class_names=class_names)
     if vocabulary is None:
-        vocabulary = DNA_VOCABULARY
-        if adapter.n_channels != len(DNA_VOCABULARY) and not isinstance(sequences, np.ndarray):
+        if adapter.n_channels != len(DNA_VOCABULARY):
             raise ShapeError(
                 f"the model has {adapter.n_channels} input channels but the default vocabulary "
                 f"is {DNA_VOCABULARY}; pass vocabulary= with {adapter.n_channels} letters in "
                 "the order used for training (deepG's `vocabulary` argument)"
             )
-        if isinstance(sequences, np.ndarray) and sequences.shape[-1] != len(DNA_VOCABULARY):
-            vocabulary = tuple(f"c{i + 1}" for i in range(sequences.shape[-1])) if \
-                sequences.shape[-1] > 26 else tuple("ACGTNBDHKMRSVWY"[: sequences.shape[-1]])
+        vocabulary = DNA_VOCABULARY
     item = adapter.item_shape
     # Time-distributed models see (n_samples, maxlen, C); the sequence is their concatenation.
     flat_len = None if item[-2] is None else int(np.prod(item[:-1]))
@@ -139,13 +136,14 @@ def _check_background(background, adapter, x, vocabulary, ambiguous):
     else:
         arr = encode(background, maxlen=x.shape[1] if x.ndim == 3 else None,
                      vocabulary=vocabulary or DNA_VOCABULARY, ambiguous=ambiguous).onehot
-    if arr.ndim == 2:
+    if arr.ndim == len(x.shape) - 1:
         arr = arr[None]
-    flat_item = (x.shape[0],) and tuple(x.shape[1:])
-    if arr.shape[1:] != (int(np.prod(flat_item[:-1])), flat_item[-1]) and arr.shape[1:] != flat_item:
+    arr = arr.reshape((arr.shape[0], -1, arr.shape[-1])) if arr.ndim >= 3 else arr
+    want = (int(np.prod(x.shape[1:-1])), x.shape[-1])
+    if arr.ndim != 3 or arr.shape[1:] != want:
         raise BaselineError(
-            f"background has shape {arr.shape} but each sequence is {flat_item}; give background "
-            "sequences of the same length as the inputs"
+            f"background has shape {arr.shape} but each sequence is {want}; give background "
+            "sequences of the same length and channels as the inputs"
         )
     return arr.reshape((arr.shape[0], -1, arr.shape[-1]))
 

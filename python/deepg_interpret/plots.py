@@ -1,0 +1,329 @@
+"""Figures of attribution tables: per-locus score tracks and sequence logos.
+
+Figures are built with :class:`matplotlib.figure.Figure` directly, never through
+``pyplot``: nothing is shown, no global figure list grows in long R sessions, and
+rendering uses Agg whatever backend the user has selected. Every function returns the
+Figure; :func:`save_figure` writes it atomically.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> from deepg_interpret.plots import plot_per_locus
+>>> per_locus = pd.DataFrame({"seq_id": "s1", "position": np.arange(1, 101, dtype="int32"),
+...                           "score_sum": np.sin(np.arange(100) / 10)})
+>>> fig = plot_per_locus(per_locus, k=10, highlight=[(20, 30)])
+>>> len(fig.axes)
+1
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+import warnings
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .errors import ArgumentTypeError, DeepGInterpretWarning, InputError
+from .summaries import rolling_mean
+
+_FORMATS = {".png": "png", ".pdf": "pdf", ".svg": "svg"}
+_LOGO_WARN_POSITIONS = 2000
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_frame(df, name: str, required: tuple[str, ...], hint: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise ArgumentTypeError(
+            f"`{name}` must be a pandas DataFrame ({hint}); got {type(df).__name__}."
+        )
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"`{name}` lacks column(s) {', '.join(missing)}; it has {', '.join(map(str, df.columns))}. "
+            f"Pass {hint}."
+        )
+    if df.empty:
+        raise InputError(f"`{name}` has no rows; pass {hint} with at least one position.")
+
+
+def _select_sequence(df: pd.DataFrame, seq_id, name: str) -> tuple[pd.DataFrame, str | None, str]:
+    """Rows of one sequence, its id, and a title note when the choice was implicit."""
+    if "seq_id" not in df.columns:
+        if seq_id is not None:
+            raise InputError(f"`seq_id` = {seq_id!r} was given but `{name}` has no seq_id column.")
+        return df, None, ""
+    ids = pd.unique(df["seq_id"].astype(str))
+    if seq_id is None:
+        chosen = ids[0]
+        note = f" (first of {len(ids)} sequences; pass seq_id= to choose)" if len(ids) > 1 else ""
+    else:
+        chosen = str(seq_id)
+        note = ""
+        if chosen not in ids:
+            shown = ", ".join(map(repr, ids[:5])) + (", ..." if len(ids) > 5 else "")
+            raise InputError(f"`seq_id` = {seq_id!r} is not in `{name}`; it holds {shown}.")
+    return df[df["seq_id"].astype(str) == chosen], chosen, note
+
+
+def _axes(ax, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    if ax is None:
+        fig = Figure(figsize=figsize)
+        return fig, fig.add_subplot()
+    if not isinstance(ax, Axes):
+        raise ArgumentTypeError(f"`ax` must be a matplotlib Axes or None; got {type(ax).__name__}.")
+    return ax.figure, ax
+
+
+def _intervals(highlight, seq_id) -> list[tuple[float, float]]:
+    if highlight is None:
+        return []
+    if isinstance(highlight, pd.DataFrame):
+        # A truth or gene table (start, end, maybe seq_id): keep this sequence's rows.
+        if not {"start", "end"} <= set(highlight.columns):
+            raise InputError("`highlight` as a DataFrame needs columns start and end.")
+        if "seq_id" in highlight.columns and seq_id is not None:
+            highlight = highlight[highlight["seq_id"].astype(str) == seq_id]
+        highlight = list(zip(highlight["start"], highlight["end"]))
+    out = []
+    for item in highlight:
+        try:
+            start, end = item
+        except (TypeError, ValueError) as err:
+            raise InputError(
+                f"`highlight` items must be (start, end) pairs of 1-based positions; got {item!r}."
+            ) from err
+        if not (np.isscalar(start) and np.isscalar(end)) or start > end:
+            raise InputError(
+                f"`highlight` interval {item!r} must have start <= end (1-based, closed)."
+            )
+        out.append((float(start), float(end)))
+    return out
+
+
+# --------------------------------------------------------------------------- plots
+
+
+def plot_per_locus(per_locus, *, seq_id=None, k=50, highlight=None, ax=None, title=None) -> Figure:
+    """Scatter of per-locus scores along a sequence with a rolling mean.
+
+    Parameters
+    ----------
+    per_locus : pd.DataFrame
+        The per-locus table (``seq_id, position, ref_base, score_sum, ...``); only
+        ``position`` and ``score_sum`` (and ``seq_id`` if present) are used.
+    seq_id : str, optional
+        Sequence to draw. Default is the first one (the title then says so).
+    k : int or None
+        Window of the red rolling-mean line; None draws no line. Default is 50.
+    highlight : list of (start, end) or pd.DataFrame, optional
+        1-based closed intervals shaded in blue (planted motifs, genes). A DataFrame
+        with ``start``/``end`` (and ``seq_id``) columns also works.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into. Default is a new figure.
+    title : str, optional
+        Title. Default is the sequence id.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"position": range(1, 11), "score_sum": [0, 1] * 5})
+    >>> fig = plot_per_locus(df, k=3)
+    >>> len(fig.axes[0].collections[0].get_offsets())
+    10
+    """
+    hint = "the per-locus table (result.per_locus_table())"
+    _check_frame(per_locus, "per_locus", ("position", "score_sum"), hint)
+    rows, chosen, note = _select_sequence(per_locus, seq_id, "per_locus")
+    rows = rows.sort_values("position", kind="stable")
+    position = rows["position"].to_numpy(dtype=np.float64)
+    score = rows["score_sum"].to_numpy(dtype=np.float64)
+    spans = _intervals(highlight, chosen)
+
+    fig, ax = _axes(ax, (10, 3.5))
+    for start, end in spans:
+        # +-0.5 so a one-base interval is visible and covers its whole base.
+        ax.axvspan(start - 0.5, end + 0.5, color="tab:blue", alpha=0.2, lw=0, zorder=0)
+    ax.axhline(0.0, color="0.6", lw=0.6, zorder=1)
+    ax.scatter(
+        position, score, s=6, color="0.25", alpha=0.6, linewidths=0, zorder=2, label="score_sum"
+    )
+    if k is not None:
+        ax.plot(
+            position,
+            rolling_mean(score, k),
+            color="red",
+            lw=1.5,
+            zorder=3,
+            label=f"rolling mean (k = {k})",
+        )
+        ax.legend(loc="upper right", fontsize="small", frameon=False)
+    ax.set_xlabel("position (1-based)")
+    ax.set_ylabel("score_sum")
+    ax.set_title((title if title is not None else (chosen or "")) + note)
+    return fig
+
+
+def plot_logo(
+    attribution, *, seq_id=None, start=None, end=None, mode="observed", ax=None, title=None
+) -> Figure:
+    """Sequence logo of attribution scores over ``start..end``.
+
+    Parameters
+    ----------
+    attribution : pd.DataFrame
+        The attribution table (``seq_id, position, base, score, observed``).
+    seq_id : str, optional
+        Sequence to draw. Default is the first one (the title then says so).
+    start, end : int, optional
+        1-based closed range of positions. Default is the whole sequence.
+    mode : {"observed", "all"}
+        ``"observed"``: one letter per position, the observed base, with height = its
+        score (as in DeepLIFT / IG logos). ``"all"``: all bases stacked by score.
+        Default is ``"observed"``.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into. Default is a new figure.
+    title : str, optional
+        Title. Default is the sequence id and range.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"position": [1, 1, 1, 1, 2, 2, 2, 2], "base": list("ACGTACGT"),
+    ...                    "score": [0.5, 0, 0, 0, 0, 0, -0.2, 0],
+    ...                    "observed": [1, 0, 0, 0, 0, 0, 1, 0]})
+    >>> fig = plot_logo(df)
+    >>> len(fig.axes[0].patches)      # one glyph per non-zero score
+    2
+    """
+    hint = "the attribution table (result.attribution_table())"
+    required = ("position", "base", "score") + (("observed",) if mode == "observed" else ())
+    if mode not in ("observed", "all"):
+        raise InputError(f"`mode` must be 'observed' or 'all'; got {mode!r}.")
+    _check_frame(attribution, "attribution", required, hint)
+    rows, chosen, note = _select_sequence(attribution, seq_id, "attribution")
+
+    positions = rows["position"].to_numpy()
+    lo, hi = int(positions.min()), int(positions.max())
+    start = lo if start is None else start
+    end = hi if end is None else end
+    for name, value in (("start", start), ("end", end)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise ArgumentTypeError(f"`{name}` must be an int (1-based position); got {value!r}.")
+    if not lo <= start <= end <= hi:
+        raise InputError(
+            f"start = {start}, end = {end} is not inside the table's positions {lo}..{hi}; "
+            "pass 1-based positions with start <= end."
+        )
+    if end - start + 1 > _LOGO_WARN_POSITIONS:
+        warnings.warn(
+            f"drawing a logo of {end - start + 1} positions is slow and unreadable; "
+            "pass start= and end= to zoom in.",
+            DeepGInterpretWarning,
+            stacklevel=2,
+        )
+
+    rows = rows[(rows["position"] >= start) & (rows["position"] <= end)]
+    values = rows["score"].to_numpy(dtype=np.float64)
+    if mode == "observed":
+        values = values * rows["observed"].to_numpy(dtype=np.float64)
+    base = rows["base"]
+    letters = (
+        list(base.cat.categories)
+        if isinstance(base.dtype, pd.CategoricalDtype)
+        else sorted(base.unique())
+    )
+    long = pd.DataFrame(
+        {
+            "position": rows["position"].to_numpy(dtype=np.int64),
+            "base": base.astype(str).to_numpy(),
+            "score": values,
+        }
+    )
+    if long.duplicated(["position", "base"]).any():
+        raise InputError(
+            "`attribution` has several rows for the same position and base; pass one "
+            "sequence (seq_id=) of a single attribution table."
+        )
+    matrix = (
+        long.pivot(index="position", columns="base", values="score")
+        .reindex(columns=[str(b) for b in letters])
+        .fillna(0.0)
+    )
+
+    import logomaker  # imported here: it is slow to import and only logos need it
+
+    fig, ax = _axes(ax, (min(20.0, max(4.0, 0.3 * len(matrix))), 2.5))
+    logomaker.Logo(matrix, ax=ax, color_scheme="classic")
+    ax.axhline(0.0, color="0.5", lw=0.6)
+    ax.set_xlabel("position (1-based)")
+    ax.set_ylabel("score" if mode == "all" else "score (observed base)")
+    default = f"{chosen}:{start}-{end}" if chosen is not None else f"{start}-{end}"
+    ax.set_title((title if title is not None else default) + note)
+    return fig
+
+
+def save_figure(fig, path, *, dpi=150) -> None:
+    """Write a figure atomically (temp file in the same folder, then ``os.replace``).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure (as returned by the plot functions).
+    path : str or os.PathLike
+        Target file; the format comes from the suffix: ``.png``, ``.pdf`` or ``.svg``.
+        Its folder must exist.
+    dpi : int
+        Resolution for PNG. Default is 150.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure(); _ = fig.add_subplot().plot([1, 2])
+    >>> out = os.path.join(tempfile.mkdtemp(), "plot.png")
+    >>> save_figure(fig, out); os.path.exists(out)
+    True
+    """
+    if not isinstance(fig, Figure):
+        raise ArgumentTypeError(
+            f"`fig` must be a matplotlib Figure (as returned by plot_per_locus / plot_logo); "
+            f"got {type(fig).__name__}."
+        )
+    if not isinstance(path, (str, os.PathLike)):
+        raise ArgumentTypeError(f"`path` must be a file path (str); got {type(path).__name__}.")
+    path = os.fspath(path)
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in _FORMATS:
+        raise InputError(
+            f"`path` {path!r} has suffix {suffix or '(none)'!r}; use one of "
+            f"{', '.join(_FORMATS)} to choose the format."
+        )
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise InputError(f"the folder of `path` {path!r} does not exist; create {folder!r} first.")
+    # A plain (not mkstemp) temp name, so the final file gets the usual umask permissions.
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp{suffix}")
+    try:
+        fig.savefig(tmp, format=_FORMATS[suffix], dpi=dpi, bbox_inches="tight")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+__all__ = ["plot_per_locus", "plot_logo", "save_figure"]

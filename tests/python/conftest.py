@@ -1,0 +1,86 @@
+"""Shared fixtures: tiny models built in the test, seeded random DNA.
+
+Every builder takes the Keras module to use, so the same test runs on Keras 3
+(TF >= 2.16) and on Keras 2 (tf_keras, or keras itself on TF 2.15).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+import pytest
+
+
+def keras_default():
+    """The ``keras`` package installed (Keras 3 on TF >= 2.16, Keras 2 on TF 2.15)."""
+    import keras
+
+    return keras
+
+
+def keras_major() -> int:
+    return int(keras_default().__version__.split(".")[0])
+
+
+def keras2():
+    """Keras 2: tf_keras when installed, else keras 2.x itself."""
+    try:
+        import tf_keras
+
+        return tf_keras
+    except ImportError:
+        return keras_default()
+
+
+def keras_modules():
+    """Every Keras flavour available here, as pytest params."""
+    mods = [pytest.param(keras_default, id=f"keras{keras_major()}")]
+    if keras_major() >= 3:
+        mods.append(pytest.param(keras2, id="tf_keras"))
+    return mods
+
+
+def random_dna(n: int, length: int, seed: int = 0) -> list[str]:
+    rng = np.random.default_rng(seed)
+    return ["".join(rng.choice(list("ACGT"), length)) for _ in range(n)]
+
+
+def random_one_hot(n: int, length: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.eye(4, dtype=np.float32)[rng.integers(0, 4, size=(n, length))]
+
+
+def conv_lstm_model(k, maxlen: int = 60, n_classes: int = 2, softmax_as_layer: bool = False,
+                    seed: int = 0):
+    """A random deepG-like conv + LSTM classifier."""
+    k.utils.set_random_seed(seed)
+    layers = [
+        k.Input((maxlen, 4)),
+        k.layers.Conv1D(8, 5, activation="relu"),
+        k.layers.MaxPooling1D(3),
+        k.layers.BatchNormalization(),
+        k.layers.LSTM(8),
+        k.layers.Dense(8, activation="relu"),
+    ]
+    if softmax_as_layer:
+        layers += [k.layers.Dense(n_classes), k.layers.Activation("softmax")]
+    else:
+        layers += [k.layers.Dense(n_classes, activation="softmax")]
+    return k.Sequential(layers)
+
+
+def linear_model(k, maxlen: int = 30, seed: int = 0):
+    """F(x) = sum(W * x) + b: IG is exactly (x - x') * W."""
+    rng = np.random.default_rng(seed)
+    model = k.Sequential([k.Input((maxlen, 4)), k.layers.Flatten(), k.layers.Dense(1)])
+    w = rng.normal(size=(maxlen * 4, 1)).astype(np.float32)
+    model.layers[-1].set_weights([w, np.array([0.3], np.float32)])
+    return model, w.reshape(maxlen, 4)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)

@@ -1,0 +1,201 @@
+"""Loading deepG/Keras models: Keras 3, tf_keras, legacy HDF5, logits, multi-input, errors."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from conftest import conv_lstm_model, keras2, keras_default, keras_major, keras_modules, random_one_hot
+
+from deepg_interpret import (
+    ArgumentTypeError,
+    DeepGInterpretWarning,
+    ModelError,
+    ShapeError,
+    TargetError,
+    load_model,
+)
+
+pytestmark = pytest.mark.tf215
+
+
+def legacy_deepg_checkpoint(path, maxlen=40, keras_version="2.2.4-tf"):
+    """A checkpoint shaped like deepG's old ones: Keras 2 Sequential, batch_input_shape,
+    final Activation("softmax") layer, keras_version attribute of the Keras 2.2.4 era."""
+    import h5py
+
+    k = keras2()
+    k.utils.set_random_seed(1)
+    model = k.Sequential([
+        k.layers.Conv1D(4, 5, activation="relu", batch_input_shape=(None, maxlen, 4)),
+        k.layers.MaxPooling1D(2),
+        k.layers.Flatten(),
+        k.layers.Dense(3),
+        k.layers.Activation("softmax"),
+    ])
+    model.save(path)
+    with h5py.File(path, "r+") as handle:
+        handle.attrs["keras_version"] = keras_version
+    return model
+
+
+def test_legacy_deepg_hdf5_loads_through_tf_keras(tmp_path):
+    path = tmp_path / "Ep.007-val_loss0.11-val_acc0.96.hdf5"
+    original = legacy_deepg_checkpoint(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        adapter = load_model(str(path), class_names=["a", "b", "c"])
+    assert adapter.loader == "tf_keras"
+    assert any(issubclass(w.category, DeepGInterpretWarning) and "tf_keras" in str(w.message)
+               for w in caught)
+    assert adapter.maxlen == 40 and adapter.n_outputs == 3 and adapter.n_channels == 4
+    x = random_one_hot(5, 40)
+    np.testing.assert_allclose(adapter.predict(x), original.predict(x, verbose=0), rtol=1e-5)
+    assert adapter.resolve_target("c") == 2
+
+
+@pytest.mark.skipif(keras_major() < 3, reason="Keras 3 is not installed under TF 2.15")
+def test_loader_follows_the_checkpoint_keras_version(tmp_path):
+    """Keras 2 files go to tf_keras (Keras 3 rejects many legacy configs); Keras 3 files to Keras 3."""
+    legacy = tmp_path / "legacy.h5"
+    legacy_deepg_checkpoint(legacy)
+    with pytest.warns(DeepGInterpretWarning, match="Keras 2 checkpoint"):
+        assert load_model(legacy).loader == "tf_keras"
+    modern = tmp_path / "modern.h5"
+    conv_lstm_model(keras_default()).save(modern)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeepGInterpretWarning)
+        assert load_model(modern).loader == "keras3"
+
+
+@pytest.mark.parametrize("make_keras", keras_modules())
+def test_model_objects_and_logits(make_keras):
+    k = make_keras()
+    x = random_one_hot(6, 60, seed=3)
+    for as_layer in (False, True):
+        model = conv_lstm_model(k, softmax_as_layer=as_layer)
+        prob = load_model(model)
+        logit = load_model(model, output="logit")
+        p, z = prob.predict(x), logit.predict(x)
+        np.testing.assert_allclose(p, model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+        softmax = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        np.testing.assert_allclose(softmax, p, rtol=1e-4, atol=1e-6)
+        assert not np.allclose(z, p)
+
+
+@pytest.mark.parametrize("make_keras", keras_modules())
+def test_sigmoid_logit(make_keras):
+    k = make_keras()
+    k.utils.set_random_seed(0)
+    model = k.Sequential([k.Input((20, 4)), k.layers.Flatten(), k.layers.Dense(1, activation="sigmoid")])
+    x = random_one_hot(4, 20)
+    z = load_model(model, output="logit").predict(x)
+    np.testing.assert_allclose(1 / (1 + np.exp(-z)), model.predict(x, verbose=0), rtol=1e-5)
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_files_written_by_the_installed_keras(tmp_path, suffix):
+    k = keras_default()
+    if suffix == ".keras" and keras_major() < 3:
+        k = keras2()
+    model = conv_lstm_model(k)
+    path = tmp_path / f"model{suffix}"
+    model.save(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeepGInterpretWarning)
+        adapter = load_model(path)
+    x = random_one_hot(3, 60)
+    np.testing.assert_allclose(adapter.predict(x), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_savedmodel_directory(tmp_path):
+    k = keras2()
+    model = conv_lstm_model(k)
+    path = tmp_path / "savedmodel"
+    model.save(str(path), save_format="tf")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeepGInterpretWarning)
+        adapter = load_model(path)
+    assert adapter.loader == "tf_keras"
+    x = random_one_hot(3, 60)
+    np.testing.assert_allclose(adapter.predict(x), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_multi_input_model_explains_the_chosen_input():
+    k = keras_default()
+    k.utils.set_random_seed(0)
+    seq = k.Input((30, 4))
+    extra = k.Input((3,))
+    h = k.layers.Flatten()(k.layers.Conv1D(4, 3)(seq))
+    h = k.layers.Concatenate()([h, extra])
+    model = k.Model([extra, seq], k.layers.Dense(2, activation="softmax")(h))
+    fixed = np.array([0.5, -1.0, 2.0], np.float32)
+    adapter = load_model(model, input_index=1, other_inputs=[fixed, None])
+    assert adapter.maxlen == 30
+    x = random_one_hot(4, 30)
+    expected = model.predict([np.repeat(fixed[None], 4, axis=0), x], verbose=0)
+    np.testing.assert_allclose(adapter.predict(x), expected, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ModelError, match="other_inputs"):
+        load_model(model, input_index=1)
+
+
+def test_time_distributed_input_shape():
+    k = keras_default()
+    inp = k.Input((3, 20, 4))
+    h = k.layers.TimeDistributed(k.layers.Flatten())(inp)
+    h = k.layers.TimeDistributed(k.layers.Dense(2))(h)
+    model = k.Model(inp, k.layers.Dense(2, activation="softmax")(k.layers.Flatten()(h)))
+    adapter = load_model(model)
+    assert adapter.item_shape == (3, 20, 4) and adapter.maxlen == 20
+
+
+def test_any_length_model_reports_maxlen_none():
+    k = keras_default()
+    model = k.Sequential([k.Input((None, 4)), k.layers.Conv1D(4, 5), k.layers.GlobalAveragePooling1D(),
+                          k.layers.Dense(2, activation="softmax")])
+    adapter = load_model(model)
+    assert adapter.maxlen is None
+    assert adapter.predict(random_one_hot(2, 77)).shape == (2, 2)
+
+
+def test_memory_estimate_grows_with_length():
+    k = keras_default()
+    model = k.Sequential([k.Input((None, 4)), k.layers.Conv1D(8, 5), k.layers.GlobalAveragePooling1D(),
+                          k.layers.Dense(2, activation="softmax")])
+    adapter = load_model(model)
+    small, large = adapter.item_bytes("gradient", 1_000), adapter.item_bytes("gradient", 10_000)
+    assert large > 5 * small
+    # at least the conv activations (L x 8 float32) must be counted
+    assert large >= 10_000 * 8 * 4
+
+
+def test_bad_models_and_targets(tmp_path):
+    with pytest.raises(ModelError, match="does not exist"):
+        load_model(tmp_path / "nope.h5")
+    not_a_model = tmp_path / "notes.h5"
+    not_a_model.write_text("hello")
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(ModelError, match="not an HDF5 model"):
+        load_model(not_a_model)
+    with pytest.raises(ModelError, match="not a TensorFlow SavedModel"):
+        load_model(tmp_path)
+    with pytest.raises(ModelError, match="not a model file"):
+        load_model(tmp_path / "notes.txt")
+    with pytest.raises(ArgumentTypeError, match="Keras model"):
+        load_model([1, 2, 3])
+    with pytest.raises(ModelError, match="output must be"):
+        load_model(conv_lstm_model(keras_default()), output="softmax")
+    adapter = load_model(conv_lstm_model(keras_default()), class_names=["neg", "pos"])
+    with pytest.raises(TargetError, match="out of range.*0..1"):
+        adapter.resolve_target(2)
+    with pytest.raises(TargetError, match="not a class name.*neg"):
+        adapter.resolve_target("virus")
+    with pytest.raises(TargetError, match="class_names="):
+        load_model(conv_lstm_model(keras_default())).resolve_target("pos")
+    with pytest.raises(TargetError, match="one name per output"):
+        load_model(conv_lstm_model(keras_default()), class_names=["a", "b", "c"])
+    with pytest.raises(ShapeError, match="expects"):
+        adapter.check_input(np.zeros((2, 50, 4)))
+    with pytest.raises(ShapeError, match="4 channels"):
+        adapter.check_input(np.zeros((2, 60, 5)))
