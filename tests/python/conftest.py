@@ -72,6 +72,25 @@ def conv_lstm_model(k, maxlen: int = 60, n_classes: int = 2, softmax_as_layer: b
     return k.Sequential(layers)
 
 
+def set_seeded_weights(model, seed: int = 0):
+    """Overwrite every weight from one numpy stream, so Keras 2 and Keras 3 build the
+    *same* network (their initializers differ) and tests give identical numbers on both."""
+    rng = np.random.default_rng(seed)
+    for var in model.weights:
+        name, shape = var.name.lower(), tuple(var.shape)
+        if "moving_variance" in name:
+            value = 1.0 + np.abs(rng.normal(0, 0.1, shape))
+        elif "gamma" in name:
+            value = 1.0 + rng.normal(0, 0.1, shape)
+        elif "moving_mean" in name or "beta" in name or "bias" in name:
+            value = rng.normal(0, 0.1, shape)
+        else:
+            fan_in = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
+            value = rng.normal(0, 1.0 / np.sqrt(fan_in), shape)
+        var.assign(value.astype(np.float32))
+    return model
+
+
 def linear_model(k, maxlen: int = 30, seed: int = 0):
     """F(x) = sum(W * x) + b: IG is exactly (x - x') * W."""
     rng = np.random.default_rng(seed)

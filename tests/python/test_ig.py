@@ -11,7 +11,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import conv_lstm_model, keras_default, keras_modules, linear_model, random_dna, random_one_hot
+from conftest import (
+    conv_lstm_model,
+    keras_default,
+    keras_modules,
+    linear_model,
+    random_dna,
+    random_one_hot,
+    set_seeded_weights,
+)
 
 from deepg_interpret import (
     BaselineError,
@@ -98,15 +106,23 @@ def test_hand_set_conv_model_puts_all_credit_on_the_motif(make_keras):
 
 @pytest.mark.parametrize("output", ["probability", "logit"])
 def test_completeness_gap_under_one_percent_at_200_steps(output):
-    model = conv_lstm_model(keras_default(), maxlen=60, seed=4)
+    """Same seeded weights on Keras 2 and 3. ReLU/max-pool kinks make the error ~1/steps times
+    the jumps, so the 1% bound is a property of this (deepG-like) model, not a theorem."""
+    model = set_seeded_weights(conv_lstm_model(keras_default(), maxlen=60), seed=4)
     # zero baseline (deepG's default): with ReLU + max-pooling the integrand has jumps, so the
     # error of every rule decays only ~1/steps; a uniform baseline ties all max-pool inputs at
     # alpha = 0 and is the hardest case (see test_gauss_legendre_* for smooth models).
-    res = integrated_gradients(model, random_dna(4, 60, seed=7), target=1, baseline="zero",
-                               steps=200, output=output, progress=False)
+    # Relative gaps are only meaningful where F(x) - F(x') is well above float32 noise:
+    # explain the 4 of 12 random sequences with the largest difference.
+    pool = random_dna(12, 60, seed=7)
+    adapter = load_model(model, output=output)
+    spread = np.abs(adapter.predict(encode(pool).onehot)[:, 1] - adapter.predict(np.zeros((1, 60, 4)))[0, 1])
+    seqs = [pool[i] for i in np.argsort(-spread)[:4]]
+    res = integrated_gradients(model, seqs, target=1, baseline="zero", steps=200, output=output,
+                               progress=False)
     summary = res.summary_table()
     span = (summary["f_input"] - summary["f_baseline"]).abs()
-    assert (span > 1e-3).all(), "test needs a visible F(x) - F(x') to be meaningful"
+    assert (span > 5e-3).all(), "test needs a visible F(x) - F(x') to be meaningful"
     assert (summary["delta"].abs() / span).max() < 0.01
     np.testing.assert_allclose(summary["ig_sum"], res.attributions.sum(axis=(1, 2)), rtol=1e-6)
 
