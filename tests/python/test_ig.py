@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+
 from conftest import (
     conv_lstm_model,
     keras_default,
@@ -20,7 +21,6 @@ from conftest import (
     random_one_hot,
     set_seeded_weights,
 )
-
 from deepg_interpret import (
     BaselineError,
     InputError,

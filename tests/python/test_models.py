@@ -6,8 +6,15 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import conv_lstm_model, keras2, keras_default, keras_major, keras_modules, random_one_hot
 
+from conftest import (
+    conv_lstm_model,
+    keras2,
+    keras_default,
+    keras_major,
+    keras_modules,
+    random_one_hot,
+)
 from deepg_interpret import (
     ArgumentTypeError,
     DeepGInterpretWarning,
