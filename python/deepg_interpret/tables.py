@@ -96,4 +96,46 @@ def ig_summary_table(seq_ids, target: int, baseline: str, steps: int, f_input, f
     return r_friendly(df, attrs)
 
 
-__all__ = ["attribution_table", "per_locus_table", "ig_summary_table", "r_friendly"]
+__all__ = ["attribution_table", "per_locus_table", "ig_summary_table", "r_friendly", "write_table"]
+
+
+def write_table(df: pd.DataFrame, path) -> str:
+    """Write ``df`` to ``.parquet``/``.csv``/``.tsv`` (``.gz`` ok) atomically; returns the path.
+
+    The file appears complete or not at all: it is written to a temporary file in
+    the same folder and renamed, so an interrupted job never leaves half a table,
+    and an existing result is only replaced once the new one is whole.
+    """
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from .errors import InputError
+
+    path = Path(path)
+    name = path.name.lower()
+    if name.endswith(".parquet"):
+        kind = "parquet"
+    elif name.endswith((".csv", ".csv.gz")):
+        kind = "csv"
+    elif name.endswith((".tsv", ".tsv.gz", ".txt")):
+        kind = "tsv"
+    else:
+        raise InputError(f"cannot tell the format of {str(path)!r}; end it in .parquet, .csv or .tsv")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        if kind == "parquet":
+            out = df.copy()
+            out.attrs = {k: v for k, v in df.attrs.items() if isinstance(v, (str, int, float, bool))}
+            out.to_parquet(tmp, index=False)
+        else:
+            df.to_csv(tmp, index=False, sep="," if kind == "csv" else "\t",
+                      compression="gzip" if name.endswith(".gz") else None)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return str(path)

@@ -1,0 +1,75 @@
+"""The command line: IG on a FASTA file into Parquet/CSV, model info, simulation, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import warnings
+
+import pandas as pd
+import pytest
+
+from conftest import conv_lstm_model, keras_default, random_dna
+from deepg_interpret import DeepGInterpretWarning
+from deepg_interpret.cli import main
+
+
+@pytest.fixture
+def model_and_fasta(tmp_path):
+    model_path = tmp_path / "model.keras"
+    conv_lstm_model(keras_default(), maxlen=60).save(model_path)
+    fasta = tmp_path / "seqs.fasta"
+    fasta.write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(random_dna(3, 60))))
+    return model_path, fasta
+
+
+def test_ig_writes_three_tables(model_and_fasta, tmp_path, capsys):
+    model, fasta = model_and_fasta
+    out = tmp_path / "res" / "ig.parquet"
+    code = main(["ig", "--model", str(model), "--fasta", str(fasta), "--target", "pos",
+                 "--class-names", "neg,pos", "--steps", "8", "--baseline", "dinuc_shuffle",
+                 "--seed", "1", "--out", str(out)])
+    assert code == 0
+    att = pd.read_parquet(out)
+    loc = pd.read_parquet(tmp_path / "res" / "ig.per_locus.parquet")
+    summ = pd.read_parquet(tmp_path / "res" / "ig.summary.parquet")
+    assert len(att) == 3 * 60 * 4 and len(loc) == 3 * 60 and summ["seq_id"].tolist() == ["s0", "s1", "s2"]
+    assert summ["baseline"].eq("dinuc_shuffle").all() and summ["target"].eq(1).all()
+    assert "completeness gap" in capsys.readouterr().out
+    assert not list((tmp_path / "res").glob(".*tmp"))  # atomic writes leave no temp files
+
+
+def test_single_csv_table(model_and_fasta, tmp_path):
+    model, fasta = model_and_fasta
+    out = tmp_path / "loc.csv"
+    assert main(["ig", "--model", str(model), "--fasta", str(fasta), "--target", "0", "--steps", "4",
+                 "--table", "per_locus", "--out", str(out), "--quiet"]) == 0
+    assert list(pd.read_csv(out).columns)[:3] == ["seq_id", "position", "ref_base"]
+
+
+def test_errors_are_one_line_with_advice(model_and_fasta, tmp_path, capsys):
+    model, fasta = model_and_fasta
+    code = main(["ig", "--model", str(model), "--fasta", str(fasta), "--target", "virus",
+                 "--out", str(tmp_path / "x.csv"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "class_names" in err and "Traceback" not in err
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_info_and_simulate(model_and_fasta, tmp_path, capsys):
+    model, _ = model_and_fasta
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeepGInterpretWarning)
+        assert main(["info", "--model", str(model)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["maxlen"] == 60 and info["n_outputs"] == 2
+    assert main(["simulate", "--preset", "entropy_high", "--n", "40", "--length", "100",
+                 "--out", str(tmp_path / "sim"), "--quiet"]) == 0
+    assert list((tmp_path / "sim" / "train").iterdir())
+
+
+def test_console_script_is_installed():
+    out = subprocess.run([sys.executable, "-m", "deepg_interpret.cli", "--version"],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("deepg-interpret ")
