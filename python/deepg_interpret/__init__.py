@@ -27,6 +27,19 @@ from .io.models import ModelAdapter, load_model
 from .io.sequences import DNA_VOCABULARY, EncodedSequences, decode, encode, read_fasta
 from .methods.ig import gradient_x_input, integrated_gradients, integration_points, saliency
 from .results import AttributionResult
+from .summaries import avg_match_percent, quantile_position, rolling_mean
+
+# Heavier or optional parts (matplotlib, scikit-learn, training code) load on first use:
+# `deepg_interpret.synthetic.preset(...)` works without importing them up front.
+_LAZY_SUBMODULES = ("plots", "synthetic", "evaluate", "reference_models", "tables", "cli")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'deepg_interpret' has no attribute {name!r}")
 
 __all__ = [
     "__version__",
@@ -42,6 +55,9 @@ __all__ = [
     "gradient_x_input",
     "integration_points",
     "AttributionResult",
+    "rolling_mean",
+    "avg_match_percent",
+    "quantile_position",
     "DeepGInterpretError",
     "InputError",
     "SequenceError",
