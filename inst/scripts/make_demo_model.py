@@ -30,7 +30,6 @@ import datetime as _dt
 import json
 import os
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -38,6 +37,8 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
+
+from deepg_interpret.io.files import atomic_write  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "python"))  # run from a checkout without installing
@@ -68,20 +69,6 @@ def _limit_threads() -> None:
 
     tf.config.threading.set_intra_op_parallelism_threads(2)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-
-
-def _atomic(path: Path, write) -> None:
-    """Write via a temporary file beside `path`, then rename (readers never see half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _demo_subset(test, n_per_class: int):
@@ -157,7 +144,8 @@ def main(argv=None) -> int:
     with warnings.catch_warnings():
         # HDF5 is the point here (deepG's legacy checkpoint format), not an accident.
         warnings.filterwarnings("ignore", message="You are saving your model as an HDF5 file")
-        _atomic(model_path, lambda p: model.save(p, save_format="h5", include_optimizer=False))
+        atomic_write(model_path, lambda p: model.save(p, save_format="h5", include_optimizer=False),
+                     keep_suffix=True)
     reloaded = tf_keras.models.load_model(model_path, compile=False)
     ids, sequences, labels, truth = _demo_subset(test, N_DEMO_PER_CLASS)
     demo = SyntheticDataset(sequences, ids, labels, label_names=CLASS_NAMES, truth=truth)
@@ -175,7 +163,7 @@ def main(argv=None) -> int:
 
     # ---- demo sequences and their truth
     fasta = "".join(f">{sid}\n{seq}\n" for sid, seq in zip(ids, sequences))
-    _atomic(out / "demo_sequences.fasta", lambda p: p.write_text(fasta))
+    atomic_write(out / "demo_sequences.fasta", lambda p: p.write_text(fasta))
     write_truth(demo, out / "demo_truth.csv")
 
     import tensorflow as tf
@@ -215,7 +203,7 @@ def main(argv=None) -> int:
         "date": _dt.date.today().isoformat(),
         "script": "inst/scripts/make_demo_model.py",
     }
-    _atomic(out / "demo_model.json", lambda p: p.write_text(json.dumps(meta, indent=2) + "\n"))
+    atomic_write(out / "demo_model.json", lambda p: p.write_text(json.dumps(meta, indent=2) + "\n"))
     print(
         f"wrote {model_path} ({size / 1024:.0f} KiB), demo_sequences.fasta, demo_truth.csv, "
         f"demo_model.json to {out}"

@@ -19,7 +19,6 @@ Examples
 from __future__ import annotations
 
 import os
-import uuid
 import warnings
 
 import numpy as np
@@ -28,6 +27,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .errors import ArgumentTypeError, DeepGInterpretWarning, InputError
+from .io.files import atomic_write
 from .summaries import rolling_mean
 
 _FORMATS = {".png": "png", ".pdf": "pdf", ".svg": "svg"}
@@ -315,15 +315,8 @@ def save_figure(fig, path, *, dpi=150) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise InputError(f"the folder of `path` {path!r} does not exist; create {folder!r} first.")
-    # A plain (not mkstemp) temp name, so the final file gets the usual umask permissions.
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp{suffix}")
-    try:
-        fig.savefig(tmp, format=_FORMATS[suffix], dpi=dpi, bbox_inches="tight")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format=_FORMATS[suffix], dpi=dpi,
+                                               bbox_inches="tight"))
 
 
 __all__ = ["plot_per_locus", "plot_logo", "save_figure"]

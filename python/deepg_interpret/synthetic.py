@@ -40,7 +40,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +56,8 @@ from .errors import (
     SequenceError,
     ShapeError,
 )
+from .io.files import atomic_write
+from .io.sequences import read_fasta
 
 __all__ = [
     "MOTIF_PRESETS",
@@ -398,27 +399,6 @@ def _kmer_counts(codes: np.ndarray, k: int) -> np.ndarray:
     return np.bincount(idx[valid], minlength=4**k).astype(float)
 
 
-def _read_fasta_records(path: Path) -> list[tuple[str, str]]:
-    from Bio import SeqIO
-
-    opener = _open_maybe_gz(path)
-    try:
-        with opener() as handle:
-            return [(rec.id, str(rec.seq)) for rec in SeqIO.parse(handle, "fasta")]
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"could not read FASTA file '{path}': {exc}. Check that it is a (gzipped) FASTA file."
-        ) from exc
-
-
-def _open_maybe_gz(path: Path) -> Callable[[], Any]:
-    if path.suffix == ".gz":
-        import gzip
-
-        return lambda: gzip.open(path, "rt")
-    return lambda: open(path)
-
-
 def _looks_like_path(text: str) -> bool:
     lowered = text.lower()
     return (
@@ -438,9 +418,7 @@ def _source_sequences(source: Any, arg: str) -> tuple[list[str], str]:
                 f"`{arg}` looks like a file path but '{path}' does not exist. Pass an existing FASTA "
                 "file or the DNA sequence itself as a string."
             )
-        records = _read_fasta_records(path)
-        if not records:
-            raise SequenceError(f"`{arg}`: FASTA file '{path}' holds no sequences. Check the file.")
+        records = read_fasta(path)
         return [s for _, s in records], f"fasta:{path.name}"
     if isinstance(source, str):
         if len(source) < 4096 and _is_file(source):  # a bare file name without a FASTA suffix
@@ -1679,23 +1657,6 @@ def preset(name: str, *, n: int = 10_000, length: int = 600, seed: Any = None) -
 # --------------------------------------------------------------------------------------
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file in the same folder, then os.replace: readers
-    (deepG, a resumed job) never see a half-written file. The temp name starts with
-    '.' and ends in '.tmp', so deepG never picks it up as a FASTA file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _write_fasta(path: Path, ids: Sequence[str], sequences: Sequence[str]) -> None:
     from Bio import SeqIO
     from Bio.Seq import Seq
@@ -1707,7 +1668,7 @@ def _write_fasta(path: Path, ids: Sequence[str], sequences: Sequence[str]) -> No
         with open(tmp, "w") as handle:
             SeqIO.write(records, handle, "fasta")
 
-    _atomic_write(path, write)
+    atomic_write(path, write)
 
 
 def _check_dataset(dataset: Any, arg: str = "dataset") -> SyntheticDataset:
@@ -1877,7 +1838,7 @@ def write_deepg_folders(
     }
     settings_path = root / "settings.json"
     text = json.dumps(_json_safe(settings), indent=2)
-    _atomic_write(settings_path, lambda tmp: tmp.write_text(text))
+    atomic_write(settings_path, lambda tmp: tmp.write_text(text))
     out["settings"] = str(settings_path)
     return out
 
@@ -1964,7 +1925,7 @@ def read_deepg_folders(root: str | os.PathLike, split: str = "train") -> Synthet
     for c, cname in enumerate(label_names):
         for d in class_dirs.get(cname, []):
             for path in _fasta_files(d):
-                records = _read_fasta_records(path)
+                records = read_fasta(path)
                 ids.extend(r[0] for r in records)
                 seqs.extend(r[1].upper() for r in records)
                 labels.extend([c] * len(records))
@@ -2056,9 +2017,9 @@ def write_truth(dataset: SyntheticDataset | pd.DataFrame, path: str | os.PathLik
             )
         frame = truth.copy()
         frame.attrs = _json_safe(truth.attrs)  # kept by pandas in the Parquet metadata
-        _atomic_write(p, lambda tmp: frame.to_parquet(tmp, index=False))
+        atomic_write(p, lambda tmp: frame.to_parquet(tmp, index=False))
     else:
-        _atomic_write(p, lambda tmp: truth.to_csv(tmp, index=False))
+        atomic_write(p, lambda tmp: truth.to_csv(tmp, index=False))
     return str(p)
 
 

@@ -106,11 +106,10 @@ def write_table(df: pd.DataFrame, path) -> str:
     the same folder and renamed, so an interrupted job never leaves half a table,
     and an existing result is only replaced once the new one is whole.
     """
-    import os
-    import tempfile
     from pathlib import Path
 
     from .errors import InputError
+    from .io.files import atomic_write
 
     path = Path(path)
     name = path.name.lower()
@@ -122,10 +121,7 @@ def write_table(df: pd.DataFrame, path) -> str:
         kind = "tsv"
     else:
         raise InputError(f"cannot tell the format of {str(path)!r}; end it in .parquet, .csv or .tsv")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    def write(tmp):
         if kind == "parquet":
             out = df.copy()
             out.attrs = {k: v for k, v in df.attrs.items() if isinstance(v, (str, int, float, bool))}
@@ -133,9 +129,6 @@ def write_table(df: pd.DataFrame, path) -> str:
         else:
             df.to_csv(tmp, index=False, sep="," if kind == "csv" else "\t",
                       compression="gzip" if name.endswith(".gz") else None)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+
+    atomic_write(path, write)
     return str(path)
