@@ -36,8 +36,7 @@ def ig_auroc(model, test):
     positives = np.flatnonzero(test.labels == 1)[:24]
     ids = [test.seq_ids[i] for i in positives]
     res = integrated_gradients(model, test.onehot()[positives], target=1, baseline="uniform",
-                               steps=32, progress=False)
-    res.inputs.seq_ids = ids
+                               steps=32, seq_ids=ids, progress=False)
     return score_explanations(res, test.truth, method="ig")["auroc"].mean()
 
 

@@ -67,7 +67,7 @@ def integration_points(steps: int, method: str = "trapezoid") -> tuple[np.ndarra
 
 
 def _prepare(model, sequences, *, output, class_names, maxlen, window_step, pad, ambiguous,
-             vocabulary):
+             vocabulary, seq_ids=None):
     """Adapter + encoded inputs in the model's layout."""
     if isinstance(model, ModelAdapter):
         adapter = load_model(model, output=output or model.output, class_names=class_names)
@@ -88,7 +88,7 @@ def _prepare(model, sequences, *, output, class_names, maxlen, window_step, pad,
         sequences = sequences.reshape(sequences.shape[0], -1, sequences.shape[-1])
     want = maxlen if maxlen is not None else flat_len
     inputs = encode(sequences, maxlen=want, window_step=window_step, pad=pad,
-                    vocabulary=vocabulary, ambiguous=ambiguous)
+                    vocabulary=vocabulary, ambiguous=ambiguous, seq_ids=seq_ids)
     if inputs.onehot.shape[-1] != adapter.n_channels:
         raise ShapeError(
             f"the sequences are encoded with {inputs.onehot.shape[-1]} channels but the model "
@@ -159,7 +159,7 @@ def integrated_gradients(model, sequences, *, target, baseline="zero", steps: in
                          batch_size: int | None = None, progress: bool = True,
                          maxlen: int | None = None, window_step: int | None = None,
                          pad: str | None = None, ambiguous: str = "zero", vocabulary=None,
-                         class_names=None) -> AttributionResult:
+                         class_names=None, seq_ids=None) -> AttributionResult:
     """Integrated Gradients of a deepG/Keras model's target on DNA sequences.
 
     Parameters
@@ -199,6 +199,8 @@ def integrated_gradients(model, sequences, *, target, baseline="zero", steps: in
         Passed to :func:`encode`.
     class_names : list of str, optional
         Output names, so ``target`` can be a name.
+    seq_ids : list of str, optional
+        Names of the sequences (default: FASTA ids, dict keys or ``seq_1, ...``).
 
     Returns
     -------
@@ -232,7 +234,7 @@ def integrated_gradients(model, sequences, *, target, baseline="zero", steps: in
     alphas, weights = integration_points(steps, method)
     adapter, inputs, x = _prepare(model, sequences, output=output, class_names=class_names,
                                   maxlen=maxlen, window_step=window_step, pad=pad,
-                                  ambiguous=ambiguous, vocabulary=vocabulary)
+                                  ambiguous=ambiguous, vocabulary=vocabulary, seq_ids=seq_ids)
     target_index = adapter.resolve_target(target)
     bg = _check_background(background, adapter, x, vocabulary, ambiguous)
     if isinstance(baseline, str) and baseline in ("zero", "uniform") and n_baselines > 1:
@@ -311,10 +313,10 @@ def integrated_gradients(model, sequences, *, target, baseline="zero", steps: in
 
 
 def _gradients(model, sequences, *, target, times_input, output, memory_budget, batch_size,
-               progress, maxlen, window_step, pad, ambiguous, vocabulary, class_names):
+               progress, maxlen, window_step, pad, ambiguous, vocabulary, class_names, seq_ids):
     adapter, inputs, x = _prepare(model, sequences, output=output, class_names=class_names,
                                   maxlen=maxlen, window_step=window_step, pad=pad,
-                                  ambiguous=ambiguous, vocabulary=vocabulary)
+                                  ambiguous=ambiguous, vocabulary=vocabulary, seq_ids=seq_ids)
     target_index = adapter.resolve_target(target)
     import tensorflow as tf
 
@@ -341,7 +343,8 @@ def _gradients(model, sequences, *, target, times_input, output, memory_budget, 
 
 def saliency(model, sequences, *, target, output: str | None = None, memory_budget=None,
              batch_size=None, progress: bool = True, maxlen=None, window_step=None, pad=None,
-             ambiguous="zero", vocabulary=None, class_names=None) -> AttributionResult:
+             ambiguous="zero", vocabulary=None, class_names=None,
+             seq_ids=None) -> AttributionResult:
     """Plain gradient ``dF/dx`` at the input (Simonyan et al. 2013): one gradient per sequence.
 
     Examples
@@ -354,13 +357,13 @@ def saliency(model, sequences, *, target, output: str | None = None, memory_budg
     return _gradients(model, sequences, target=target, times_input=False, output=output,
                       memory_budget=memory_budget, batch_size=batch_size, progress=progress,
                       maxlen=maxlen, window_step=window_step, pad=pad, ambiguous=ambiguous,
-                      vocabulary=vocabulary, class_names=class_names)
+                      vocabulary=vocabulary, class_names=class_names, seq_ids=seq_ids)
 
 
 def gradient_x_input(model, sequences, *, target, output: str | None = None, memory_budget=None,
                      batch_size=None, progress: bool = True, maxlen=None, window_step=None,
                      pad=None, ambiguous="zero", vocabulary=None,
-                     class_names=None) -> AttributionResult:
+                     class_names=None, seq_ids=None) -> AttributionResult:
     """Gradient times input ``x * dF/dx``: IG with a zero baseline and a single point.
 
     Examples
@@ -373,7 +376,7 @@ def gradient_x_input(model, sequences, *, target, output: str | None = None, mem
     return _gradients(model, sequences, target=target, times_input=True, output=output,
                       memory_budget=memory_budget, batch_size=batch_size, progress=progress,
                       maxlen=maxlen, window_step=window_step, pad=pad, ambiguous=ambiguous,
-                      vocabulary=vocabulary, class_names=class_names)
+                      vocabulary=vocabulary, class_names=class_names, seq_ids=seq_ids)
 
 
 def _common_settings(adapter: ModelAdapter, settings: dict) -> dict:
