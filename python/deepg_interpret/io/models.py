@@ -9,8 +9,10 @@ probability, because probabilities saturate near 0 and 1.
 
 from __future__ import annotations
 
+import copy
 import os
 import warnings
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,9 @@ import numpy as np
 from ..errors import ArgumentTypeError, DeepGInterpretWarning, ModelError, ShapeError, TargetError
 
 OUTPUTS = ("probability", "logit")
+# Adapters of model objects, reused across calls so compiled steps and memory estimates
+# are traced once per model (R users pass the same keras object again and again).
+_ADAPTERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 LOADERS = ("auto", "keras3", "tf_keras")
 _SQUASHING = ("softmax", "sigmoid")
 
@@ -538,6 +543,16 @@ def load_model(model, *, output: str = "probability", input_index: int = 0, clas
             warnings.warn(note, DeepGInterpretWarning, stacklevel=2)
     elif _is_keras_model(model):
         used = _framework_of(model)
+        if other_inputs is None:
+            cached = _ADAPTERS.setdefault(model, {}).get((output, int(input_index)))
+            if cached is None:
+                cached = ModelAdapter(model, loader=used, output=output, input_index=input_index)
+                _ADAPTERS[model][(output, int(input_index))] = cached
+            if class_names is None:
+                return cached
+            adapter = copy.copy(cached)  # shares the compiled steps, not the class names
+            adapter.class_names = adapter._check_class_names(class_names)
+            return adapter
     else:
         raise ArgumentTypeError(
             f"model must be a Keras model or a path to a saved model, got {type(model).__name__}; "
