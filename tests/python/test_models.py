@@ -209,3 +209,14 @@ def test_bad_models_and_targets(tmp_path):
         adapter.check_input(np.zeros((2, 50, 4)))
     with pytest.raises(ShapeError, match="4 channels"):
         adapter.check_input(np.zeros((2, 60, 5)))
+
+
+def test_adapters_are_reused_per_model_object():
+    """Repeated calls with the same model object (as from R) must not re-trace the graph."""
+    model = conv_lstm_model(keras_default())
+    first = load_model(model)
+    assert load_model(model) is first
+    named = load_model(model, class_names=["neg", "pos"])
+    assert named is not first and named._compiled is first._compiled
+    assert first.class_names is None and named.class_names == ["neg", "pos"]
+    assert load_model(model, output="logit") is not first
