@@ -14,8 +14,9 @@ PY215   := $(VENV215)/bin/python
 PIP_FLAGS := -q --disable-pip-version-check
 # numpy 1.26: reticulate 1.28 (Debian) cannot hand R arrays to numpy 2.
 R_FACING_PINS := "numpy>=1.26,<2" "pandas>=2.1,<2.4"
-R_DEBS := r-base-core r-base-dev r-cran-reticulate r-cran-testthat r-cran-ggplot2 \
-          r-cran-roxygen2 r-cran-cli r-cran-knitr r-cran-rmarkdown r-cran-ggseqlogo pandoc
+R_DEBS := r-base-core r-base-dev r-cran-reticulate r-cran-testthat r-cran-ggplot2 r-cran-rlang \
+          r-cran-roxygen2 r-cran-cli r-cran-knitr r-cran-rmarkdown r-cran-ggseqlogo r-cran-withr \
+          r-bioc-biostrings pandoc
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 export RETICULATE_PYTHON := $(CURDIR)/$(PY)
@@ -40,7 +41,7 @@ setup-tf215: .stamp-venv-tf215
 
 # R from Debian's packages (reticulate 1.28); installed only when something is missing.
 setup-r: .stamp-venv
-	@if ! command -v Rscript >/dev/null || ! Rscript -e 'for (p in c("reticulate","testthat","ggplot2","roxygen2","cli","knitr","rmarkdown")) if (!requireNamespace(p, quietly=TRUE)) quit(status=1)' >/dev/null 2>&1; then \
+	@if ! command -v Rscript >/dev/null || ! Rscript -e 'for (p in c("reticulate","testthat","ggplot2","rlang","roxygen2","cli","knitr","rmarkdown","ggseqlogo","withr","Biostrings")) if (!requireNamespace(p, quietly=TRUE)) quit(status=1)' >/dev/null 2>&1; then \
 	  echo "Installing R from Debian packages: $(R_DEBS)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(R_DEBS) >/dev/null; \
@@ -70,9 +71,13 @@ test-r: setup
 
 check-r: setup
 	@if [ -f DESCRIPTION ]; then \
-	  rm -rf build-r && mkdir -p build-r && cd build-r && R CMD build --no-build-vignettes .. >/dev/null && \
+	  rm -rf build-r && mkdir -p build-r/src/deepGinterpret/tests && \
+	  cp -R DESCRIPTION NAMESPACE .Rbuildignore R man inst build-r/src/deepGinterpret/ && \
+	  cp -R tests/testthat.R tests/testthat build-r/src/deepGinterpret/tests/ && \
+	  cp -R LICENSE vignettes build-r/src/deepGinterpret/ && \
+	  cd build-r && { R_LIBS=$(CURDIR)/.Rlib R CMD build src/deepGinterpret > build.log 2>&1 || { cat build.log; exit 1; }; } && \
 	  R_LIBS=$(CURDIR)/.Rlib DGI_REQUIRE_ENGINE=true _R_CHECK_FORCE_SUGGESTS_=false R CMD check --no-manual --no-build-vignettes deepGinterpret_*.tar.gz; \
-	  ! grep -qE "^Status:.*(ERROR|WARNING)" deepGinterpret.Rcheck/00check.log; \
+	  test -f deepGinterpret.Rcheck/00check.log && ! grep -qE "^Status:.*(ERROR|WARNING)" deepGinterpret.Rcheck/00check.log; \
 	fi
 
 bench: setup-python

@@ -1,0 +1,74 @@
+test_that("loading the package does not start Python", {
+  rscript <- file.path(R.home("bin"), "Rscript")
+  code <- "suppressMessages(library(deepGinterpret)); cat(reticulate::py_available())"
+  out <- withr::with_envvar(
+    c(R_LIBS = paste(.libPaths(), collapse = .Platform$path.sep)),
+    system2(rscript, c("--vanilla", "-e", shQuote(code)), stdout = TRUE, stderr = FALSE)
+  )
+  expect_equal(tail(out, 1), "FALSE")
+})
+
+test_that("a missing engine gives an R error that says what to run", {
+  expect_error(
+    deepGinterpret:::dgi_abort_no_engine(status = list(reason = "no_engine")),
+    "dgi_install\\(\\)",
+    class = "dgi_engine_missing"
+  )
+  expect_error(
+    deepGinterpret:::dgi_abort_no_engine(status = list(reason = "numpy", numpy = "2.1.0")),
+    "NumPy < 2"
+  )
+})
+
+test_that("a Python without the engine is reported, not crashed on", {
+  skip_if_no_engine()
+  # A fresh R whose RETICULATE_PYTHON has no engine: dgi_available() is FALSE,
+  # the wrappers fail with the install hint and dgi_config() says what is missing.
+  # The Python: a fresh virtualenv (no pip, no packages) made from the engine's interpreter
+  base_python <- reticulate::py_config()$python
+  env <- withr::local_tempdir()
+  status <- system2(base_python, c("-m", "venv", "--without-pip", shQuote(env)),
+                    stdout = FALSE, stderr = FALSE)
+  expect_equal(status, 0L)
+  sys_python <- file.path(env, "bin", "python")
+  rscript <- file.path(R.home("bin"), "Rscript")
+  code <- paste(
+    "suppressMessages(library(deepGinterpret))",
+    "cat(dgi_available(), '\\n')",
+    "e <- tryCatch(dgi_integrated_gradients('model.h5', 'ACGT', 1), error = function(e) e)",
+    "cat(class(e)[1], '\\n')",
+    "e <- tryCatch(dgi_load_model(reticulate::py_eval('object()', convert = FALSE)), error = function(e) e)",
+    "cat(conditionMessage(e), '\\n')",
+    "invisible(dgi_config())",
+    sep = "; "
+  )
+  out <- withr::with_envvar(
+    c(R_LIBS = paste(.libPaths(), collapse = .Platform$path.sep),
+      RETICULATE_PYTHON = unname(sys_python)),
+    system2(rscript, c("--vanilla", "-e", shQuote(code)), stdout = TRUE, stderr = TRUE)
+  )
+  out <- paste(out, collapse = "\n")
+  expect_match(out, "FALSE")
+  expect_match(out, "dgi_engine_missing")
+  expect_match(out, "dgi_install()", fixed = TRUE)
+  expect_match(out, "engine:     (not installed)", fixed = TRUE)
+  expect_match(out, "The engine is not usable")
+})
+
+test_that("dgi_config reports Python, TensorFlow, Keras and the engine", {
+  skip_if_no_engine()
+  expect_output(cfg <- dgi_config(), "TensorFlow: ")
+  expect_s3_class(cfg, "dgi_config")
+  expect_true(cfg$available)
+  expect_match(cfg$python, "python")
+  expect_false(is.na(cfg$tensorflow))
+  expect_false(is.na(cfg$keras))
+  expect_false(is.na(cfg$engine))
+  expect_equal(cfg$engine, reticulate::py_to_r(engine_module()$`__version__`))
+  if (nzchar(Sys.getenv("RETICULATE_PYTHON"))) {
+    expect_equal(cfg$chosen_by, "RETICULATE_PYTHON")
+    expect_equal(normalizePath(cfg$python), normalizePath(Sys.getenv("RETICULATE_PYTHON")))
+  }
+  expect_true(numeric_version(cfg$numpy) < "2")
+  expect_output(print(cfg), "The engine is ready")
+})

@@ -1,0 +1,175 @@
+test_that("dgi_integrated_gradients returns the attribution table of conventions.md", {
+  skip_if_no_engine()
+  model <- test_model()
+  dna <- random_dna(2, 50, seed = 1)
+  names(dna) <- c("first", "second")
+  ig <- dgi_integrated_gradients(model, dna, target = 2, steps = 20)
+  expect_s3_class(ig, "data.frame")
+  expect_identical(class(ig), "data.frame")
+  expect_named(ig, c("seq_id", "position", "base", "score", "observed"))
+  expect_type(ig$seq_id, "character")
+  expect_type(ig$position, "integer")
+  expect_s3_class(ig$base, "factor")
+  expect_equal(levels(ig$base), c("A", "C", "G", "T"))
+  expect_type(ig$score, "double")
+  expect_type(ig$observed, "logical")
+  expect_equal(nrow(ig), 2L * 50L * 4L)
+  expect_equal(unique(ig$seq_id), c("first", "second"))
+  expect_equal(range(ig$position), c(1L, 50L))
+  # no pandas leftovers
+  expect_null(attr(ig, "pandas.index"))
+  expect_identical(rownames(ig), as.character(seq_len(nrow(ig))))
+  # the observed base is the input's base at each 1-based position
+  obs <- ig[ig$seq_id == "first" & ig$observed, ]
+  expect_equal(paste(obs$base[order(obs$position)], collapse = ""), unname(dna[1]))
+  # settings travel in an attribute, with the 1-based target
+  s <- attr(ig, "settings")
+  expect_equal(s$method, "integrated_gradients")
+  expect_equal(s$target, 2L)
+  expect_equal(s$steps, 20L)
+  expect_equal(s$baseline, "zero")
+})
+
+test_that("numbers equal the Python engine's on the same input", {
+  skip_if_no_engine()
+  model <- test_model()
+  dna <- random_dna(3, 50, seed = 2)
+  res <- dgi_integrated_gradients(model, dna, target = 1, steps = 16, table = "all")
+  eng <- engine_module()
+  py <- eng$integrated_gradients(model, as.list(dna), target = 0L, steps = 16L,
+                                 progress = FALSE)
+  arr <- reticulate::py_to_r(py$attributions) # numpy (n, L, 4) -> R array
+  # attribution rows are seq, position, base in that order
+  expect_equal(res$attribution$score, as.vector(aperm(arr, c(3, 2, 1))), tolerance = 1e-6)
+  summary_py <- reticulate::py_to_r(py$summary_table()$to_dict(orient = "list"))
+  expect_equal(res$summary$f_input, unlist(summary_py$f_input), tolerance = 1e-6)
+  expect_equal(res$summary$delta, unlist(summary_py$delta), tolerance = 1e-6)
+  # summary: 1-based target in R, 0-based in Python
+  expect_equal(res$summary$target, unlist(summary_py$target) + 1L)
+  expect_type(res$summary$target, "integer")
+  expect_type(res$summary$steps, "integer")
+  expect_named(res$summary, c("seq_id", "target", "baseline", "steps", "f_input",
+                              "f_baseline", "ig_sum", "delta"))
+  # completeness: f_input - f_baseline - sum(IG) is small
+  expect_true(all(abs(res$summary$delta) < 0.02))
+  expect_equal(res$summary$ig_sum,
+               as.vector(tapply(res$attribution$score, res$attribution$seq_id, sum)[c("seq_1", "seq_2", "seq_3")]),
+               tolerance = 1e-6)
+  # per-locus table: columns, types, and the same numbers as R's own summary
+  loci <- res$per_locus
+  expect_named(loci, c("seq_id", "position", "ref_base", "score_sum", "score_abs_sum",
+                       "score_ref", "max_base"))
+  expect_type(loci$position, "integer")
+  expect_true(all(c("A", "C", "G", "T") %in% levels(loci$ref_base)))
+  expect_equal(levels(loci$max_base), c("A", "C", "G", "T"))
+  # the rolling mean equals the engine's
+  summaries <- reticulate::import("deepg_interpret.summaries", convert = FALSE)
+  s1 <- loci$score_sum[loci$seq_id == "seq_1"]
+  for (k in c(1, 4, 7, 50)) {
+    expect_equal(dgi_rolling_mean(s1, k = k),
+                 as.vector(reticulate::py_to_r(summaries$rolling_mean(s1, k = as.integer(k)))))
+  }
+  r_loci <- dgi_per_locus(res$attribution)
+  expect_equal(r_loci$score_sum, loci$score_sum, tolerance = 1e-6)
+  expect_equal(r_loci$score_abs_sum, loci$score_abs_sum, tolerance = 1e-6)
+  expect_equal(as.character(r_loci$ref_base), as.character(loci$ref_base))
+})
+
+test_that("sequences come as characters, FASTA, one-hot arrays and DNAStringSet", {
+  skip_if_no_engine()
+  model <- test_model()
+  dna <- random_dna(2, 50, seed = 3)
+  ref <- dgi_integrated_gradients(model, dna, target = 2, steps = 8)
+  # deepG's seq_encoding_label() array c(n, maxlen, 4)
+  arr <- dgi_integrated_gradients(model, one_hot(dna), target = 2, steps = 8)
+  expect_equal(arr$score, ref$score, tolerance = 1e-6)
+  expect_equal(arr$observed, ref$observed)
+  # a single maxlen x 4 matrix
+  mat <- dgi_integrated_gradients(model, one_hot(dna[1])[1, , ], target = 2, steps = 8)
+  expect_equal(mat$score, ref$score[ref$seq_id == "seq_1"], tolerance = 1e-6)
+  # FASTA file (ids from the headers), lower case too
+  fasta <- withr::local_tempfile(fileext = ".fasta")
+  writeLines(c(">chr_a", tolower(dna[1]), ">chr_b", dna[2]), fasta)
+  fa <- dgi_integrated_gradients(model, fasta, target = 2, steps = 8)
+  expect_equal(unique(fa$seq_id), c("chr_a", "chr_b"))
+  expect_equal(fa$score, ref$score, tolerance = 1e-6)
+  # a list of strings
+  lst <- dgi_integrated_gradients(model, as.list(dna), target = 2, steps = 8)
+  expect_equal(lst$score, ref$score, tolerance = 1e-6)
+  if (requireNamespace("Biostrings", quietly = TRUE)) {
+    dss <- Biostrings::DNAStringSet(dna)
+    bs <- dgi_integrated_gradients(model, dss, target = 2, steps = 8)
+    expect_equal(bs$score, ref$score, tolerance = 1e-6)
+  }
+})
+
+test_that("long sequences are cut into windows with 1-based source positions", {
+  skip_if_no_engine()
+  model <- test_model()
+  dna <- c(long = random_dna(1, 80, seed = 4))
+  ig <- dgi_integrated_gradients(model, dna, target = 1, steps = 4, window_step = 30,
+                                 table = "per_locus")
+  expect_equal(unique(ig$seq_id), c("long:1-50", "long:31-80"))
+  expect_equal(range(ig$position[ig$seq_id == "long:31-80"]), c(31L, 80L))
+  short <- dgi_integrated_gradients(model, c(s = random_dna(1, 45, seed = 5)), target = 1,
+                                    steps = 4, pad = "right", table = "per_locus")
+  expect_equal(nrow(short), 50L)
+})
+
+test_that("targets by class name, logits, baselines and integration rules", {
+  skip_if_no_engine()
+  model <- dgi_load_model(test_model_3(), class_names = c("virus", "bacteria", "phage"))
+  expect_s3_class(model, "dgi_model")
+  expect_output(print(model), "outputs:     3 \\(virus, bacteria, phage\\)")
+  dna <- random_dna(2, 40, seed = 6)
+  by_name <- dgi_integrated_gradients(model, dna, target = "bacteria", steps = 8)
+  by_index <- dgi_integrated_gradients(model, dna, target = 2, steps = 8)
+  expect_equal(by_name$score, by_index$score)
+  expect_equal(attr(by_name, "settings")$target_name, "bacteria")
+  logit <- dgi_integrated_gradients(model, dna, target = 2, steps = 8, output = "logit",
+                                    table = "summary")
+  expect_equal(attr(logit, "settings")$output, "logit")
+  set.seed(10)
+  a <- dgi_integrated_gradients(model, dna, target = 3, baseline = "dinuc_shuffle",
+                                n_baselines = 2, steps = 8)
+  set.seed(10)
+  b <- dgi_integrated_gradients(model, dna, target = 3, baseline = "dinuc_shuffle",
+                                n_baselines = 2, steps = 8)
+  expect_equal(a$score, b$score) # set.seed() makes random baselines reproducible
+  expect_equal(attr(a, "settings")$seed, attr(b, "settings")$seed)
+  expect_equal(attr(a, "settings")$n_baselines, 2L)
+  seeded <- dgi_integrated_gradients(model, dna, target = 3, baseline = "gc_matched",
+                                     seed = 5, steps = 8, table = "summary")
+  expect_equal(attr(seeded, "settings")$seed, 5L)
+  gl <- dgi_integrated_gradients(model, dna, target = 1, steps = 8, method = "gauss_legendre",
+                                 table = "summary")
+  expect_equal(attr(gl, "settings")$integration, "gauss_legendre")
+  # an explicit baseline array c(maxlen, 4)
+  explicit <- dgi_integrated_gradients(model, dna, target = 1, steps = 8,
+                                       baseline = matrix(0.25, 40, 4), table = "summary")
+  uniform <- dgi_integrated_gradients(model, dna, target = 1, steps = 8,
+                                      baseline = "uniform", table = "summary")
+  expect_equal(explicit$ig_sum, uniform$ig_sum, tolerance = 1e-6)
+  bg <- dgi_integrated_gradients(model, dna, target = 1, steps = 8, baseline = "background",
+                                 background = random_dna(5, 40, seed = 7), seed = 1,
+                                 table = "summary")
+  expect_equal(bg$baseline, c("background", "background"))
+})
+
+test_that("saliency and gradient x input share the table layout", {
+  skip_if_no_engine()
+  model <- test_model()
+  dna <- random_dna(2, 50, seed = 8)
+  sal <- dgi_saliency(model, dna, target = 2)
+  gxi <- dgi_gradient_x_input(model, dna, target = 2)
+  expect_named(sal, c("seq_id", "position", "base", "score", "observed"))
+  expect_equal(gxi$score, sal$score * gxi$observed, tolerance = 1e-6)
+  expect_equal(attr(sal, "settings")$method, "saliency")
+  eng <- engine_module()
+  py <- eng$saliency(model, as.list(dna), target = 1L, progress = FALSE)
+  expect_equal(sal$score, as.vector(aperm(reticulate::py_to_r(py$attributions), c(3, 2, 1))),
+               tolerance = 1e-6)
+  summ <- dgi_gradient_x_input(model, dna, target = 2, table = "summary")
+  expect_true(all(is.na(summ$f_baseline)))
+  expect_equal(summ$target, c(2L, 2L))
+})
