@@ -1,7 +1,8 @@
 # deepg-interpret: one Makefile for the Python engine and the R package.
 #   make demo   set up, then run IG on the bundled model and data -> demo-output/
-#   make test   set up, then run the Python suite (TF 2.21/Keras 3), the model+IG tests
-#               under TF 2.15/Keras 2, the R testthat suite and R CMD check
+#   make test   set up, then run the Python suite (TF 2.21/Keras 3, numpy 1.26 as R needs),
+#               the model+IG tests under TF 2.15/Keras 2, the Python suite again on the
+#               newest numpy 2/pandas 3, the R testthat suite and R CMD check
 #   make bench  set up, then run the benchmarks in bench/ (writes bench/results/*.json)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -9,8 +10,10 @@ SHELL := /bin/bash
 PYTHON  ?= python3
 VENV    := .venv
 VENV215 := .venv-tf215
+VENVNP2 := .venv-numpy2
 PY      := $(VENV)/bin/python
 PY215   := $(VENV215)/bin/python
+PYNP2   := $(VENVNP2)/bin/python
 PIP_FLAGS := -q --disable-pip-version-check
 # numpy 1.26: reticulate 1.28 (Debian) cannot hand R arrays to numpy 2.
 R_FACING_PINS := "numpy>=1.26,<2" "pandas>=2.1,<2.4"
@@ -21,7 +24,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 export RETICULATE_PYTHON := $(CURDIR)/$(PY)
 
-.PHONY: setup setup-python setup-tf215 setup-r demo test test-python test-tf215 test-r check-r bench lint clean
+.PHONY: setup setup-python setup-tf215 setup-numpy2 setup-r demo test test-python test-tf215 test-numpy2 test-r check-r bench lint clean
 
 setup: setup-python setup-r
 
@@ -37,6 +40,14 @@ setup-tf215: .stamp-venv-tf215
 	@test -x $(PY215) || $(PYTHON) -m venv $(VENV215)
 	$(PY215) -m pip install $(PIP_FLAGS) --upgrade pip
 	$(PY215) -m pip install $(PIP_FLAGS) -e ".[dev]" "tensorflow==2.15.*" "tf_keras==2.15.*" $(R_FACING_PINS)
+	@touch $@
+
+# Python users outside R get the newest resolution (numpy 2, pandas 3): keep it green too.
+setup-numpy2: .stamp-venv-numpy2
+.stamp-venv-numpy2: pyproject.toml
+	@test -x $(PYNP2) || $(PYTHON) -m venv $(VENVNP2)
+	$(PYNP2) -m pip install $(PIP_FLAGS) --upgrade pip
+	$(PYNP2) -m pip install $(PIP_FLAGS) -e ".[dev]" "numpy>=2"
 	@touch $@
 
 # R from Debian's packages (reticulate 1.28); installed only when something is missing.
@@ -56,13 +67,16 @@ demo: setup
 	@if [ -f DESCRIPTION ]; then R_LIBS=$(CURDIR)/.Rlib Rscript inst/scripts/demo.R demo-output; fi
 	@echo "Results and plots are in demo-output/"
 
-test: test-python test-tf215 test-r check-r
+test: test-python test-tf215 test-numpy2 test-r check-r
 
 test-python: setup-python
 	$(PY) -m pytest -q -m "not slow" tests/python
 
 test-tf215: setup-tf215
 	$(PY215) -m pytest -q -m "tf215 and not slow" tests/python
+
+test-numpy2: setup-numpy2
+	$(PYNP2) -m pytest -q -m "not slow" -p no:cacheprovider tests/python
 
 test-r: setup
 	@if [ -d tests/testthat ] && [ -f DESCRIPTION ]; then \
@@ -87,4 +101,4 @@ lint: setup-python
 	$(VENV)/bin/ruff check python tests/python bench
 
 clean:
-	rm -rf $(VENV) $(VENV215) .stamp-* .Rlib build-r demo-output
+	rm -rf $(VENV) $(VENV215) $(VENVNP2) .stamp-* .Rlib build-r demo-output

@@ -211,8 +211,8 @@ def test_background_baselines():
     np.testing.assert_allclose(res.summary_table()["delta"], 0, atol=1e-5)
     # every baseline came from the pool: f_baseline is a mean of two pool outputs
     pool_f = (pool * w).sum(axis=(1, 2)) + 0.3
-    pair_means = {round((pool_f[i] + pool_f[j]) / 2, 4) for i in range(5) for j in range(5)}
-    assert round(float(res.f_baseline[0]), 4) in pair_means
+    pair_means = np.array([(pool_f[i] + pool_f[j]) / 2 for i in range(5) for j in range(5)])
+    assert np.abs(pair_means - res.f_baseline[0]).min() < 1e-4  # float32 model vs float64 sums
 
 
 def test_saliency_and_gradient_x_input():
