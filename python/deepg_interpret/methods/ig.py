@@ -276,18 +276,20 @@ def integrated_gradients(model, sequences, *, target, baseline="zero", steps: in
     step_fn = _ig_step_fn(adapter)
     alphas32, weights32 = alphas.astype(np.float32), weights.astype(np.float32)
 
+    batch_pairs: list[np.ndarray] = []  # (sequence, baseline) pairs of the batch in flight
+
     def make_batch(start, stop):
         idx = np.arange(start, stop)
         pair = idx // n_points
         pairs, local = np.unique(pair, return_inverse=True)
         xs = x[pairs // n_baselines]
         bases = np.stack([baselines_of(p // n_baselines)[p % n_baselines] for p in pairs])
-        make_batch.pairs = pairs
+        batch_pairs[:] = [pairs]
         return (xs, bases, local.astype(np.int32), alphas32[idx % n_points],
                 weights32[idx % n_points], target_t)
 
     def consume(start, stop, grad_sums):
-        for row, p in enumerate(make_batch.pairs):
+        for row, p in enumerate(batch_pairs[0]):
             i, j = divmod(int(p), n_baselines)
             attributions[i] += (x[i] - baselines_of(i)[j]) * grad_sums[row] / n_baselines
 
