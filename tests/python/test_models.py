@@ -220,3 +220,15 @@ def test_adapters_are_reused_per_model_object():
     assert named is not first and named._compiled is first._compiled
     assert first.class_names is None and named.class_names == ["neg", "pos"]
     assert load_model(model, output="logit") is not first
+
+
+def test_class_names_and_output_switches_never_touch_the_shared_adapter():
+    model = conv_lstm_model(keras_default())
+    shared = load_model(model)
+    named = load_model(shared, class_names=["neg", "pos"])
+    assert shared.class_names is None and named.class_names == ["neg", "pos"]
+    logit = named.with_output("logit")
+    assert logit.class_names == ["neg", "pos"]
+    # switching output goes through the cache: the same compiled steps every time
+    assert named.with_output("logit")._compiled is logit._compiled
+    assert load_model(model, output="logit")._compiled is logit._compiled

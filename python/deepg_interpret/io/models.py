@@ -330,12 +330,14 @@ class ModelAdapter:
         """The same model explaining ``output`` ("probability" or "logit")."""
         if output == self.output:
             return self
+        if self._other_inputs is None:
+            return _with_class_names(
+                _adapter_for(self.keras_model, self.loader, output, self.input_index),
+                self.class_names)
         return ModelAdapter(
             self.keras_model, loader=self.loader, output=output, input_index=self.input_index,
             class_names=self.class_names,
-            other_inputs=None if self._other_inputs is None else [
-                None if a is None else a[0] for a in self._other_inputs
-            ],
+            other_inputs=[None if a is None else a[0] for a in self._other_inputs],
         )
 
     def resolve_target(self, target) -> int:
@@ -532,10 +534,7 @@ def load_model(model, *, output: str = "probability", input_index: int = 0, clas
     if loader not in LOADERS:
         raise ModelError(f"loader must be one of {LOADERS}, got {loader!r}")
     if isinstance(model, ModelAdapter):
-        adapter = model.with_output(output)
-        if class_names is not None:
-            adapter.class_names = adapter._check_class_names(class_names)
-        return adapter
+        return _with_class_names(model.with_output(output), class_names)
     note = None
     if isinstance(model, (str, os.PathLike)):
         model, used, note = _load_path(Path(os.fspath(model)).expanduser(), loader, custom_objects)
@@ -543,16 +542,6 @@ def load_model(model, *, output: str = "probability", input_index: int = 0, clas
             warnings.warn(note, DeepGInterpretWarning, stacklevel=2)
     elif _is_keras_model(model):
         used = _framework_of(model)
-        if other_inputs is None:
-            cached = _ADAPTERS.setdefault(model, {}).get((output, int(input_index)))
-            if cached is None:
-                cached = ModelAdapter(model, loader=used, output=output, input_index=input_index)
-                _ADAPTERS[model][(output, int(input_index))] = cached
-            if class_names is None:
-                return cached
-            adapter = copy.copy(cached)  # shares the compiled steps, not the class names
-            adapter.class_names = adapter._check_class_names(class_names)
-            return adapter
     else:
         raise ArgumentTypeError(
             f"model must be a Keras model or a path to a saved model, got {type(model).__name__}; "
@@ -563,8 +552,31 @@ def load_model(model, *, output: str = "probability", input_index: int = 0, clas
             "the model has no defined inputs (a subclassed or unbuilt model); build it with an "
             "Input layer of shape (maxlen, channels) first"
         )
-    return ModelAdapter(model, loader=used, output=output, input_index=input_index,
-                        class_names=class_names, other_inputs=other_inputs, note=note)
+    if other_inputs is not None:
+        return ModelAdapter(model, loader=used, output=output, input_index=input_index,
+                            class_names=class_names, other_inputs=other_inputs, note=note)
+    adapter = _adapter_for(model, used, output, input_index)
+    adapter.note = note or adapter.note
+    return _with_class_names(adapter, class_names)
+
+
+def _adapter_for(model, loader: str, output: str, input_index: int) -> ModelAdapter:
+    """The one adapter of (model object, output, input): compiled steps are traced once."""
+    per_model = _ADAPTERS.setdefault(model, {})
+    key = (output, int(input_index))
+    if key not in per_model:
+        per_model[key] = ModelAdapter(model, loader=loader, output=output, input_index=input_index)
+    return per_model[key]
+
+
+def _with_class_names(adapter: ModelAdapter, class_names) -> ModelAdapter:
+    """``adapter`` with other class names: a copy sharing the compiled steps, so the cached
+    adapter (and every other holder of it) keeps its own names."""
+    if class_names is None:
+        return adapter
+    named = copy.copy(adapter)
+    named.class_names = named._check_class_names(class_names)
+    return named
 
 
 __all__ = ["ModelAdapter", "load_model", "OUTPUTS"]
