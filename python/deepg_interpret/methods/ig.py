@@ -69,10 +69,8 @@ def integration_points(steps: int, method: str = "trapezoid") -> tuple[np.ndarra
 def _prepare(model, sequences, *, output, class_names, maxlen, window_step, pad, ambiguous,
              vocabulary, seq_ids=None):
     """Adapter + encoded inputs in the model's layout."""
-    if isinstance(model, ModelAdapter):
-        adapter = load_model(model, output=output or model.output, class_names=class_names)
-    else:
-        adapter = load_model(model, output=output or "probability", class_names=class_names)
+    default = model.output if isinstance(model, ModelAdapter) else "probability"
+    adapter = load_model(model, output=output or default, class_names=class_names)
     if vocabulary is None:
         if adapter.n_channels != len(DNA_VOCABULARY):
             raise ShapeError(
@@ -94,10 +92,9 @@ def _prepare(model, sequences, *, output, class_names, maxlen, window_step, pad,
             f"the sequences are encoded with {inputs.onehot.shape[-1]} channels but the model "
             f"expects {adapter.n_channels}; pass vocabulary= matching the model"
         )
-    x = inputs.onehot.reshape((len(inputs),) + tuple(
-        inputs.length // int(np.prod(item[1:-1])) if d is None else d for d in item[:-1]
-    ) + (adapter.n_channels,)) if len(item) == 3 else inputs.onehot
-    x = adapter.check_input(x)
+    # -1 stands in for an open maxlen (the model allows one None in its item shape)
+    x = adapter.check_input(
+        inputs.onehot.reshape((len(inputs),) + tuple(-1 if d is None else d for d in item)))
     return adapter, inputs, x
 
 
@@ -136,21 +133,15 @@ def _check_background(background, adapter, x, vocabulary, ambiguous):
     else:
         arr = encode(background, maxlen=x.shape[1] if x.ndim == 3 else None,
                      vocabulary=vocabulary or DNA_VOCABULARY, ambiguous=ambiguous).onehot
-    if arr.ndim == len(x.shape) - 1:
+    if arr.ndim == x.ndim - 1:
         arr = arr[None]
-    arr = arr.reshape((arr.shape[0], -1, arr.shape[-1])) if arr.ndim >= 3 else arr
     want = (int(np.prod(x.shape[1:-1])), x.shape[-1])
-    if arr.ndim != 3 or arr.shape[1:] != want:
+    if arr.ndim < 3 or (int(np.prod(arr.shape[1:-1])), arr.shape[-1]) != want:
         raise BaselineError(
             f"background has shape {arr.shape} but each sequence is {want}; give background "
             "sequences of the same length and channels as the inputs"
         )
-    return arr.reshape((arr.shape[0], -1, arr.shape[-1]))
-
-
-def _sequence_baselines(xf, baseline, n_baselines, seed_seq, background):
-    rng = np.random.default_rng(seed_seq)
-    return make_baselines(xf, baseline, n_baselines, rng, background=background)
+    return arr.reshape((arr.shape[0],) + want)
 
 
 def integrated_gradients(model, sequences, *, target, baseline="zero", steps: int = 50,
@@ -251,19 +242,19 @@ def integrated_gradients(model, sequences, *, target, baseline="zero", steps: in
         if baseline.ndim == 3:
             n_baselines = baseline.shape[0]
     seeds = np.random.SeedSequence(seed).spawn(n)
-    # Validate the baseline once, up front, so bad input fails before any model work.
-    _sequence_baselines(xf[0], baseline, n_baselines, seeds[0], bg)
-
+    # Baselines are regenerated from their per-sequence seed when needed again (the F(x')
+    # pass), so memory holds two sequences' baselines, not all of them (1% of the work).
     cache: dict[int, np.ndarray] = {}
 
     def baselines_of(i: int) -> np.ndarray:
         if i not in cache:
             for old in [k for k in cache if k < i - 1]:
                 del cache[old]
-            cache[i] = _sequence_baselines(xf[i], baseline, n_baselines, seeds[i], bg).reshape(
-                (n_baselines,) + item)
+            cache[i] = make_baselines(xf[i], baseline, n_baselines, np.random.default_rng(seeds[i]),
+                                      background=bg).reshape((n_baselines,) + item)
         return cache[i]
 
+    baselines_of(0)  # validates the baseline up front: bad input fails before model work
     import tensorflow as tf
 
     n_points = len(alphas)
