@@ -57,7 +57,7 @@ from .errors import (
     ShapeError,
 )
 from .io.files import atomic_write
-from .io.sequences import read_fasta
+from .io.sequences import is_fasta_name, looks_like_path, read_fasta
 
 __all__ = [
     "MOTIF_PRESETS",
@@ -133,7 +133,6 @@ _CODE_OF_BYTE = np.full(256, _INVALID, dtype=np.uint8)
 for _i, _b in enumerate(b"ACGT"):
     _CODE_OF_BYTE[_b] = _i
     _CODE_OF_BYTE[_b + 32] = _i
-_FASTA_SUFFIXES = (".fasta", ".fa", ".fna", ".fas", ".fasta.gz", ".fa.gz", ".fna.gz", ".fas.gz")
 _MAX_MARKOV_ORDER = 10
 # Rows of random numbers drawn at once are capped at this many elements (float64:
 # 32 MiB), so a 100 x 1 Mbp background does not allocate gigabytes of uniforms.
@@ -399,19 +398,9 @@ def _kmer_counts(codes: np.ndarray, k: int) -> np.ndarray:
     return np.bincount(idx[valid], minlength=4**k).astype(float)
 
 
-def _looks_like_path(text: str) -> bool:
-    lowered = text.lower()
-    return (
-        os.sep in text
-        or "/" in text
-        or lowered.endswith(_FASTA_SUFFIXES)
-        or lowered.endswith(".gz")
-    )
-
-
 def _source_sequences(source: Any, arg: str) -> tuple[list[str], str]:
     """DNA strings and a description from a string, a path, or a list of strings."""
-    if isinstance(source, Path) or (isinstance(source, str) and _looks_like_path(source)):
+    if isinstance(source, Path) or (isinstance(source, str) and looks_like_path(source)):
         path = Path(source)
         if not path.is_file():
             raise InputError(
@@ -421,7 +410,7 @@ def _source_sequences(source: Any, arg: str) -> tuple[list[str], str]:
         records = read_fasta(path)
         return [s for _, s in records], f"fasta:{path.name}"
     if isinstance(source, str):
-        if len(source) < 4096 and _is_file(source):  # a bare file name without a FASTA suffix
+        if len(source) < 4096 and os.path.isfile(source):  # a bare file name without a FASTA suffix
             return _source_sequences(Path(source), arg)
         return [source], f"sequence ({len(source)} bp)"
     if isinstance(source, (list, tuple)) and all(isinstance(s, str) for s in source) and source:
@@ -430,13 +419,6 @@ def _source_sequences(source: Any, arg: str) -> tuple[list[str], str]:
         f"`{arg}` must be a DNA string, a FASTA path or a list of DNA strings; got "
         f"{type(source).__name__}. Pass e.g. fit_markov('genome.fasta', order=3)."
     )
-
-
-def _is_file(text: str) -> bool:
-    try:
-        return Path(text).is_file()
-    except (OSError, ValueError):  # name too long, NUL byte: not a path
-        return False
 
 
 def _concat_codes(sequences: Sequence[str]) -> np.ndarray:
@@ -1810,7 +1792,7 @@ def write_deepg_folders(
     if overwrite:  # stale FASTA files from an earlier, larger run would leak into training
         for split in ("train", "validation"):
             for p in (root / split).glob("*/*"):
-                if p.is_file() and p.name.lower().endswith(_FASTA_SUFFIXES) and p not in written:
+                if p.is_file() and is_fasta_name(p.name) and p not in written:
                     p.unlink()
 
     out["truth_csv"] = write_truth(dataset, root / "truth.csv")
@@ -1846,7 +1828,7 @@ def write_deepg_folders(
 def _fasta_files(folder: Path) -> list[Path]:
     return sorted(
         p for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.name.lower().endswith(_FASTA_SUFFIXES)
+        if p.is_file() and not p.name.startswith(".") and is_fasta_name(p.name)
     )  # fmt: skip
 
 

@@ -181,11 +181,17 @@ def read_fasta(path) -> list[tuple[str, str]]:
     return records
 
 
-def _looks_like_path(text: str) -> bool:
-    lowered = text.lower()
+def is_fasta_name(name: str) -> bool:
+    """True for FASTA file names (``x.fasta``, ``x.fa.gz``, ...)."""
+    lowered = str(name).lower()
     if lowered.endswith(".gz"):
         lowered = lowered[:-3]
-    return os.sep in text or "/" in text or lowered.endswith(FASTA_SUFFIXES)
+    return lowered.endswith(FASTA_SUFFIXES)
+
+
+def looks_like_path(text: str) -> bool:
+    """A string meant as a file path rather than DNA (has a slash or a FASTA suffix)."""
+    return os.sep in text or "/" in text or is_fasta_name(text)
 
 
 def _sources(sequences, seq_ids, table, vocabulary, ambiguous):
@@ -218,7 +224,7 @@ def _sources(sequences, seq_ids, table, vocabulary, ambiguous):
 
     if isinstance(sequences, (str, os.PathLike)):
         text = os.fspath(sequences)
-        if isinstance(sequences, os.PathLike) or os.path.isfile(text) or _looks_like_path(text):
+        if isinstance(sequences, os.PathLike) or os.path.isfile(text) or looks_like_path(text):
             pairs = read_fasta(text)
         else:
             pairs = [("seq_1", text)]
