@@ -86,14 +86,16 @@ is_model_adapter <- function(x) {
   is_python(x) && any(grepl("ModelAdapter$", class(x)))
 }
 
-# Anything a deepG user has -> the engine's ModelAdapter (cached per model).
+# Anything a deepG user has -> the engine's ModelAdapter.
 as_adapter <- function(model, output = NULL, class_names = NULL, arg = "model",
                        call = rlang::caller_env()) {
   if (is.character(model)) {
     return(dgi_load_model_impl(model, output = output %||% "probability",
                                class_names = class_names, arg = arg, call = call))
   }
-  if (!is_python(model)) {
+  # Checked before anything starts Python, so a wrong R object gives a plain R error.
+  if (!is_python(model) ||
+      (!is_model_adapter(model) && !isTRUE(py_helpers()$is_keras_model(model)))) {
     dgi_arg_error(
       "{.arg {arg}} must be a Keras model, not {describe(model)}.",
       arg,
@@ -101,40 +103,23 @@ as_adapter <- function(model, output = NULL, class_names = NULL, arg = "model",
       call = call
     )
   }
-  eng <- dgi_engine()
   if (!is.null(class_names)) class_names <- as_class_names(class_names, call = call)
   if (is_model_adapter(model)) {
-    current <- reticulate::py_to_r(model$output)
-    if ((is.null(output) || identical(output, current)) && is.null(class_names)) {
-      return(model)
-    }
-    # A new handle for the same Keras model (the engine would change `model` in place).
-    return(as_adapter(model$keras_model, output = output %||% current,
-                      class_names = class_names %||% adapter_info(model)$class_names,
-                      arg = arg, call = call))
+    if (is.null(output) && is.null(class_names)) return(model)
+    output <- output %||% reticulate::py_to_r(model$output)
   }
-  if (!isTRUE(py_helpers()$is_keras_model(model))) {
-    dgi_arg_error(
-      "{.arg {arg}} must be a Keras model, not {describe(model)}.",
-      arg,
-      hint = "Pass the model from deepG's {.fn create_model_lstm_cnn}/{.fn train_model}/{.fn load_cp}, a checkpoint path, or the result of {.fn dgi_load_model}.",
-      call = call
-    )
-  }
-  output <- output %||% "probability"
-  key <- paste(reticulate::py_id(model), output, paste(class_names, collapse = "\r"), sep = "\n")
-  cached_adapter(key, function() {
-    kwargs <- list(model = model, output = output)
-    if (!is.null(class_names)) kwargs$class_names <- as.list(class_names)
-    dgi_model_class(dgi_py_call(eng$load_model, kwargs,
-                                arg_map = c(TargetError = "class_names", ModelError = arg,
-                                            ArgumentTypeError = arg),
-                                call = call))
-  })
+  eng <- dgi_engine()
+  # The engine keeps one adapter per Keras model object (compiled once) and puts other
+  # class names or outputs on copies, so no cache is needed here.
+  kwargs <- list(model = model, output = output %||% "probability")
+  if (!is.null(class_names)) kwargs$class_names <- as.list(class_names)
+  dgi_model_class(dgi_py_call(eng$load_model, kwargs,
+                              arg_map = c(TargetError = "class_names", ModelError = arg,
+                                          ArgumentTypeError = arg),
+                              call = call))
 }
 
-# Model handles are cached (a few), so repeated calls on the same model or file
-# neither reload it nor recompile the engine's TensorFlow functions.
+# Checkpoint files are read once per path, modification time and settings.
 cached_adapter <- function(key, make) {
   cache <- .dgi$models %||% list()
   if (!is.null(cache[[key]])) return(cache[[key]])
