@@ -9,6 +9,7 @@ probability, because probabilities saturate near 0 and 1.
 
 from __future__ import annotations
 
+import atexit
 import copy
 import os
 import warnings
@@ -23,6 +24,8 @@ OUTPUTS = ("probability", "logit")
 # Adapters of model objects, reused across calls so compiled steps and memory estimates
 # are traced once per model (R users pass the same keras object again and again).
 _ADAPTERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Free the compiled steps while TensorFlow is still intact (TF 2.15 complains otherwise).
+atexit.register(_ADAPTERS.clear)
 LOADERS = ("auto", "keras3", "tf_keras")
 _SQUASHING = ("softmax", "sigmoid")
 
