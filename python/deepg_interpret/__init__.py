@@ -25,8 +25,10 @@ from .errors import (
 )
 from .io.models import ModelAdapter, load_model
 from .io.sequences import DNA_VOCABULARY, EncodedSequences, decode, encode, read_fasta
-from .methods.ig import gradient_x_input, integrated_gradients, integration_points, saliency
-from .results import AttributionResult
+from .methods.gradients import gradient_x_input, saliency
+from .methods.ig import integrated_gradients, integration_points
+from .methods.registry import METHODS, get_method, method_names, run_method
+from .results import AttributionResult, IntegratedGradientsResult, MethodResult
 from .summaries import avg_match_percent, quantile_position, rolling_mean
 
 # Heavier or optional parts (matplotlib, scikit-learn, training code) load on first use:
@@ -55,6 +57,12 @@ __all__ = [
     "gradient_x_input",
     "integration_points",
     "AttributionResult",
+    "IntegratedGradientsResult",
+    "MethodResult",
+    "METHODS",
+    "get_method",
+    "method_names",
+    "run_method",
     "rolling_mean",
     "avg_match_percent",
     "quantile_position",

@@ -1,10 +1,14 @@
 """``deepg-interpret``: the command line for batch jobs.
 
+Every registered method (``methods/registry.py``) is a sub-command with the same
+common arguments; its own arguments come from its registry entry.
+
 Examples
 --------
 deepg-interpret info --model checkpoint.h5
 deepg-interpret ig --model checkpoint.h5 --fasta genomes.fasta --target 1 \\
     --baseline dinuc_shuffle --out result.parquet
+deepg-interpret saliency --model checkpoint.h5 --fasta genomes.fasta --target 0 --out sal.csv
 deepg-interpret simulate --preset entropy_high --n 2000 --out synthetic/
 """
 
@@ -15,6 +19,9 @@ import json
 import sys
 from pathlib import Path
 
+_OPTION_TYPES = {"int": int, "float": float, "str": str, "sequences": str}
+_TABLE_SUFFIXES = (".parquet", ".csv.gz", ".csv", ".tsv.gz", ".tsv", ".txt")
+
 
 def _target(text: str):
     """Targets on the command line: an integer is a 0-based index, anything else a class name."""
@@ -24,45 +31,52 @@ def _target(text: str):
         return text
 
 
-def _table_paths(out: Path, table: str) -> dict[str, Path]:
+def table_paths(out: Path, tables: tuple[str, ...], table: str) -> dict[str, Path]:
+    """Output path of each table: ``OUT`` for the main one, ``OUT-stem.<table>.ext`` for others."""
     if table != "all":
         return {table: out}
     name = out.name
-    for suffix in (".parquet", ".csv.gz", ".csv", ".tsv.gz", ".tsv"):
+    for suffix in _TABLE_SUFFIXES:
         if name.lower().endswith(suffix):
             stem, ext = name[: -len(suffix)], name[-len(suffix):]
             break
     else:
         stem, ext = out.stem, out.suffix
-    return {
-        "attribution": out,
-        "per_locus": out.with_name(f"{stem}.per_locus{ext}"),
-        "summary": out.with_name(f"{stem}.summary{ext}"),
-    }
+    return {t: out if i == 0 else out.with_name(f"{stem}.{t}{ext}") for i, t in enumerate(tables)}
 
 
-def _cmd_ig(args) -> int:
-    from . import integrated_gradients, load_model
+def _run_method(spec, args) -> int:
+    from . import load_model
+    from .io.files import check_output_paths, write_file_set
     from .tables import write_table
 
-    class_names = args.class_names.split(",") if args.class_names else None
+    paths = table_paths(Path(args.out), spec.tables, args.table)
+    check_output_paths(list(paths.values()))  # before hours of work, not after
+    class_names = [c.strip() for c in args.class_names.split(",")] if args.class_names else None
     model = load_model(args.model, output=args.output, class_names=class_names)
-    result = integrated_gradients(
-        model, args.fasta, target=_target(args.target), baseline=args.baseline, steps=args.steps,
-        n_baselines=args.n_baselines, method=args.method, seed=args.seed,
-        memory_budget=args.memory_budget, window_step=args.window_step, pad=args.pad,
-        ambiguous=args.ambiguous, progress=not args.quiet,
-    )
-    tables = result.tables()
-    written = {}
-    for name, path in _table_paths(Path(args.out), args.table).items():
-        written[name] = write_table(tables[name], path)
-    summary = tables["summary"]
+    kwargs = {o.name: getattr(args, o.name) for o in spec.options
+              if getattr(args, o.name) is not None}
+    encode_options = {"window_step": args.window_step, "pad": args.pad,
+                      "ambiguous": args.ambiguous}
+    if args.vocabulary:
+        encode_options["vocabulary"] = tuple(args.vocabulary)
+    result = spec.run(model, args.fasta, target=_target(args.target),
+                      memory_budget=args.memory_budget, progress=not args.quiet,
+                      **kwargs, **encode_options)
+    tables = {name: result.table(name) for name in paths}
+    written = write_file_set({
+        path: (lambda tmp, df=tables[name], path=path: write_table(df, tmp, format_of=path))
+        for name, path in paths.items()
+    }, run_info={"method": spec.name, "argv": sys.argv[1:]})
     if not args.quiet:
-        for name, path in written.items():
+        for name, path in paths.items():
             print(f"wrote {name:<11} {path}")
-        gap = (summary["delta"].abs() / (summary["f_input"] - summary["f_baseline"]).abs()).max()
-        print(f"{len(summary)} sequence(s), loader {model.loader}, max relative completeness gap {gap:.3g}")
+        summary = tables.get("summary")
+        if summary is not None and "delta" in summary:
+            gap = (summary["delta"].abs() / (summary["f_input"] - summary["f_baseline"]).abs()).max()
+            print(f"{len(summary)} sequence(s), loader {model.loader}, "
+                  f"max relative completeness gap {gap:.3g}")
+        print(f"run {written['run_id']}: {len(paths)} table(s) committed together")
     return 0
 
 
@@ -78,6 +92,15 @@ def _cmd_info(args) -> int:
     return 0
 
 
+def _cmd_methods(args) -> int:
+    from .methods.registry import METHODS
+
+    for spec in METHODS.values():
+        print(f"{spec.cli_name or spec.name.replace('_', '-'):<18} {spec.summary}  "
+              f"[tables: {', '.join(spec.tables)}; R: {spec.r_wrapper}()]")
+    return 0
+
+
 def _cmd_simulate(args) -> int:
     from . import synthetic
 
@@ -89,8 +112,39 @@ def _cmd_simulate(args) -> int:
     return 0
 
 
+def _add_method_parser(sub, spec) -> None:
+    from .methods.registry import COMMON_CHOICES
+
+    p = sub.add_parser(spec.cli_name or spec.name.replace("_", "-"), help=spec.summary,
+                       description=f"{spec.summary} Writes the tables {', '.join(spec.tables)}.")
+    p.add_argument("--model", required=True, help="checkpoint (.h5/.hdf5/.keras) or SavedModel dir")
+    p.add_argument("--fasta", required=True, help="FASTA file (gzip ok)")
+    p.add_argument("--target", required=True,
+                   help="output to explain: 0-based index or class name (needs --class-names)")
+    p.add_argument("--class-names", help="comma-separated output names, in output order")
+    for option in spec.options:
+        flag = "--" + option.name.replace("_", "-")
+        if option.kind == "choice":
+            p.add_argument(flag, default=option.default, choices=option.choices, help=option.help)
+        else:
+            p.add_argument(flag, type=_OPTION_TYPES[option.kind], default=option.default,
+                           help=option.help)
+    p.add_argument("--output", default="probability", choices=COMMON_CHOICES["output"])
+    p.add_argument("--window-step", type=int, help="cut sequences longer than maxlen into windows")
+    p.add_argument("--pad", choices=COMMON_CHOICES["pad"], help="pad sequences shorter than maxlen")
+    p.add_argument("--ambiguous", default="zero", choices=COMMON_CHOICES["ambiguous"])
+    p.add_argument("--vocabulary", help="channel letters in order, e.g. ACGTN (default ACGT)")
+    p.add_argument("--memory-budget", default=None, help="per batch, e.g. 512M or 2G (default 1G)")
+    p.add_argument("--table", default="all", choices=("all",) + spec.tables,
+                   help="which table to write; 'all' writes OUT plus OUT.<table> for the others")
+    p.add_argument("--out", required=True, help="output file: .parquet, .csv or .tsv (.gz ok)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=lambda args, spec=spec: _run_method(spec, args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
+    from .methods.registry import METHODS
 
     parser = argparse.ArgumentParser(
         prog="deepg-interpret",
@@ -98,34 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-
-    ig = sub.add_parser("ig", help="Integrated Gradients for the sequences of a FASTA file")
-    ig.add_argument("--model", required=True, help="checkpoint (.h5/.hdf5/.keras) or SavedModel dir")
-    ig.add_argument("--fasta", required=True, help="FASTA file (gzip ok)")
-    ig.add_argument("--target", required=True,
-                    help="output to explain: 0-based index or class name (needs --class-names)")
-    ig.add_argument("--class-names", help="comma-separated output names, in output order")
-    ig.add_argument("--baseline", default="zero",
-                    choices=["zero", "uniform", "shuffle", "dinuc_shuffle", "gc_matched"])
-    ig.add_argument("--steps", type=int, default=50)
-    ig.add_argument("--n-baselines", type=int, default=1)
-    ig.add_argument("--method", default="trapezoid",
-                    choices=["trapezoid", "left", "right", "midpoint", "gauss_legendre"])
-    ig.add_argument("--output", default="probability", choices=["probability", "logit"])
-    ig.add_argument("--seed", type=int)
-    ig.add_argument("--window-step", type=int, help="cut sequences longer than maxlen into windows")
-    ig.add_argument("--pad", choices=["left", "right"], help="pad sequences shorter than maxlen")
-    ig.add_argument("--ambiguous", default="zero", choices=["zero", "equal", "discard"])
-    ig.add_argument("--memory-budget", default=None, help="per batch, e.g. 512M or 2G (default 1G)")
-    ig.add_argument("--table", default="all", choices=["all", "attribution", "per_locus", "summary"],
-                    help="which table to write; 'all' writes OUT plus OUT.per_locus / OUT.summary")
-    ig.add_argument("--out", required=True, help="output file: .parquet, .csv or .tsv")
-    ig.add_argument("--quiet", action="store_true")
-    ig.set_defaults(func=_cmd_ig)
+    for spec in METHODS.values():
+        _add_method_parser(sub, spec)
 
     info = sub.add_parser("info", help="what the engine sees in a model file")
     info.add_argument("--model", required=True)
     info.set_defaults(func=_cmd_info)
+
+    methods = sub.add_parser("methods", help="list the methods and their tables")
+    methods.set_defaults(func=_cmd_methods)
 
     sim = sub.add_parser("simulate", help="planted-motif data in deepG's folder layout")
     sim.add_argument("--preset", default="entropy_high")
@@ -149,6 +184,9 @@ def main(argv=None) -> int:
         # Our errors already say what to do: no traceback for them.
         print(f"deepg-interpret: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("deepg-interpret: interrupted; no partial output was committed", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

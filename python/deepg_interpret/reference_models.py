@@ -19,12 +19,13 @@ Layer layout (deepG's, kept exactly because explanations depend on it):
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from .errors import ArgumentTypeError, InputError, ModelError, ShapeError
+from .errors import ArgumentTypeError, DeepGInterpretWarning, InputError, ModelError, ShapeError
 
 BACKENDS = ("auto", "keras3", "tf_keras")
 SOLVERS = ("adam", "adagrad", "rmsprop", "sgd")
@@ -557,6 +558,150 @@ def _make_callback(keras_mod, monitor: str, patience: int):
     return _BestWeights()
 
 
+def _batch_norm_layers(model, keras_mod) -> list:
+    """Every batch-normalization layer of ``model``, nested models and wrappers included."""
+    bn_class = keras_mod.layers.BatchNormalization
+    found: list = []
+    seen: set[int] = set()
+
+    def walk(layer):
+        if id(layer) in seen:
+            return
+        seen.add(id(layer))
+        if isinstance(layer, bn_class) or (
+            hasattr(layer, "moving_mean") and hasattr(layer, "moving_variance")
+            and hasattr(layer, "momentum")
+        ):
+            found.append(layer)
+        for child in list(getattr(layer, "layers", None) or []):
+            walk(child)
+        for attr in ("layer", "forward_layer", "backward_layer"):
+            child = getattr(layer, attr, None)
+            if child is not None and child is not layer and hasattr(child, "get_config"):
+                walk(child)
+
+    for layer in model.layers:
+        walk(layer)
+    return found
+
+
+def recalibrate_batch_norm(
+    model,
+    x,
+    *,
+    batch_size: int = 64,
+    max_rows: int | None = 16_384,
+    seed: int | np.random.Generator | None = 0,
+) -> int:
+    """Set every batch-norm layer's moving mean and variance from the data ("precise BN").
+
+    Keras keeps exponential moving averages of the batch statistics (momentum 0.99 by
+    default), which lag far behind weights that change quickly: after a few hundred
+    steps, a model that is right in training mode (batch statistics) can be at chance
+    in inference mode (moving statistics), which is what ``predict`` and every
+    explanation method use. This runs ``x`` through the model in training mode, batch
+    by batch, with each layer's momentum set so that its moving statistics become the
+    exact average of the batch statistics the layer sees, then restores the momenta.
+    No trainable weight changes (dropout layers run in training mode, as in training).
+
+    Parameters
+    ----------
+    model : keras.Model or tf_keras.Model
+        Updated in place; models without batch normalization are left alone.
+    x : numpy.ndarray
+        Training inputs ``(n, maxlen, C)``.
+    batch_size : int
+        Rows per forward pass; use the training batch size, so the averaged batch
+        statistics are those the network was trained with. Default is 64.
+    max_rows : int or None
+        Use at most this many rows (a seeded random subset, in the order of ``x``).
+        Default is 16,384; None uses all.
+    seed : None, int or numpy.random.Generator
+        Chooses the subset. Default is 0.
+
+    Returns
+    -------
+    int
+        Number of batch-normalization layers updated.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.eye(4, dtype="float32")[rng.integers(0, 4, (32, 30))]
+    >>> model = create_model_lstm_cnn(30, kernel_size=4, filters=4, pool_size=2, seed=0)
+    >>> recalibrate_batch_norm(model, x, batch_size=16)
+    1
+    """
+    keras_mod = _backend_of(model)
+    layers = [
+        layer
+        for layer in _batch_norm_layers(model, keras_mod)
+        if getattr(layer, "trainable", True) and not getattr(layer, "renorm", False)
+    ]
+    if not layers:
+        return 0
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or (
+        batch_size < 1
+    ):
+        raise InputError(f"`batch_size` must be a positive int, got {batch_size!r}.")
+    x = np.asarray(x, dtype="float32")
+    if x.ndim < 2 or len(x) == 0:
+        raise ShapeError(f"`x` must hold at least one input row (n, ...), got shape {x.shape}.")
+    rows = np.arange(len(x))
+    if max_rows is not None and len(x) > int(max_rows):
+        rows = np.sort(np.random.default_rng(seed).choice(len(x), int(max_rows), replace=False))
+    saved = [(layer, layer.momentum) for layer in layers]
+    seen = 0
+    try:
+        for start in range(0, len(rows), int(batch_size)):
+            batch = x[rows[start : start + int(batch_size)]]
+            # moving = moving * seen/(seen+b) + batch_stat * b/(seen+b): a running mean
+            momentum = seen / (seen + len(batch))
+            for layer in layers:
+                layer.momentum = momentum
+            model(batch, training=True)
+            seen += len(batch)
+    finally:
+        for layer, momentum in saved:
+            layer.momentum = momentum
+    return len(layers)
+
+
+#: Training rows used to re-estimate batch-norm statistics before each validation pass
+#: (a forward pass over them; statistics pool every position of every row, so a few
+#: thousand rows pin them down).
+_RECALIBRATION_ROWS = 2048
+
+
+def _make_recalibration_callback(keras_mod, x, batch_size: int, seed: int):
+    """Re-estimate batch-norm statistics before each validation pass of ``fit``.
+
+    ``fit`` calls ``on_test_begin`` right before it evaluates the validation data, so
+    the validation loss (which picks the best epoch and stops training) is measured
+    with the statistics the restored model will predict with.
+    """
+
+    class _Recalibrate(keras_mod.callbacks.Callback):
+        def on_test_begin(self, logs=None):
+            recalibrate_batch_norm(
+                self.model, x, batch_size=batch_size, max_rows=_RECALIBRATION_ROWS, seed=seed
+            )
+
+    return _Recalibrate()
+
+
+def _is_single_label(targets: np.ndarray) -> bool:
+    """Class targets (one sigmoid unit, or one-hot rows), not multi-label."""
+    if targets.shape[-1] == 1:
+        return True
+    return bool(np.all(np.isclose(targets.sum(axis=1), 1.0)) and np.all(targets.max(axis=1) > 0.5))
+
+
+def _chance_margin(majority: float, n: int) -> float:
+    """How far above the majority-class rate an accuracy must be to count as learnt."""
+    return max(0.02, 2.0 * float(np.sqrt(majority * (1.0 - majority) / max(n, 1))))
+
+
 def _backend_of(model):
     module = type(model).__module__
     if module.startswith("tf_keras"):
@@ -584,8 +729,19 @@ def train_model(
     monitor: str = "val_loss",
     seed: int | np.random.Generator | None = None,
     verbose: int = 0,
+    recalibrate_bn: bool = True,
 ) -> dict:
     """Train a compiled model with early stopping and keep the best epoch's weights.
+
+    Batch normalization is made safe for short runs: before every validation pass the
+    moving statistics are re-estimated on the training data (see
+    :func:`recalibrate_batch_norm`), so the validation loss, the best epoch and the
+    returned model all use the statistics the model predicts with. (With Keras'
+    momentum of 0.99, a few hundred steps leave the moving statistics far behind the
+    weights: a model right in training mode could be at chance in inference mode.)
+    A :class:`DeepGInterpretWarning` is emitted when the restored model's validation
+    accuracy is at chance (within a small margin of the majority-class rate) while
+    its training accuracy is not.
 
     Parameters
     ----------
@@ -615,6 +771,9 @@ def train_model(
         generators). Default is None.
     verbose : int
         Keras ``fit`` verbosity. Default is 0.
+    recalibrate_bn : bool
+        Re-estimate batch-norm moving statistics before each validation pass.
+        Default is True; False gives Keras' plain behaviour.
 
     Returns
     -------
@@ -622,7 +781,17 @@ def train_model(
         ``history`` (metric name -> list per epoch), ``epochs_run``, ``best_epoch``
         (1-based), ``val_loss`` and ``val_accuracy`` at the best epoch,
         ``val_balanced_accuracy`` of the restored model (softmax/multi-output: argmax;
-        one sigmoid unit: threshold 0.5), ``n_train``, ``n_val`` and ``seconds``.
+        one sigmoid unit: threshold 0.5), ``n_train``, ``n_val`` and ``seconds``;
+        for class targets also ``train_accuracy`` and ``val_accuracy_restored``
+        (the restored model in inference mode, as ``predict`` sees it; training
+        accuracy on up to 4,096 training rows), ``val_majority_rate`` (share of the
+        most common validation class) and ``val_at_chance`` (bool).
+
+    Warns
+    -----
+    DeepGInterpretWarning
+        Validation accuracy at chance while training accuracy is not: the model
+        memorised the training data, or validation labels do not follow the same rule.
 
     Examples
     --------
@@ -674,7 +843,12 @@ def train_model(
 
     if seed is not None:
         keras_mod.utils.set_random_seed(int(rng.integers(0, 2**31 - 1)))
+    recal_seed = int(rng.integers(0, 2**31 - 1))
     callback = _make_callback(keras_mod, monitor, patience)
+    callbacks = [callback]
+    if recalibrate_bn and _batch_norm_layers(model, keras_mod):
+        # before the best-weights callback: it snapshots the recalibrated statistics
+        callbacks.insert(0, _make_recalibration_callback(keras_mod, x, int(batch_size), recal_seed))
     start = time.perf_counter()
     fit = model.fit(
         x,
@@ -683,18 +857,19 @@ def train_model(
         epochs=int(epochs),
         batch_size=int(batch_size),
         shuffle=True,
-        callbacks=[callback],
+        callbacks=callbacks,
         verbose=verbose,
     )
     seconds = time.perf_counter() - start
     history = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
     best = max(callback.best_epoch, 0)
 
-    prob = np.asarray(model.predict(x_val, batch_size=max(int(batch_size), 256), verbose=0))
+    predict_batch = max(int(batch_size), 256)
+    prob = np.asarray(model.predict(x_val, batch_size=predict_batch, verbose=0))
     pred, truth = _predicted_and_true(prob, y_val)
     from sklearn.metrics import balanced_accuracy_score
 
-    return {
+    info = {
         "history": history,
         "epochs_run": len(history.get("loss", [])),
         "best_epoch": best + 1,
@@ -705,6 +880,54 @@ def train_model(
         "n_val": int(len(x_val)),
         "seconds": float(seconds),
     }
+    if _is_single_label(y) and _is_single_label(y_val):
+        info.update(_chance_check(model, x, y, pred, truth, history, best, predict_batch, rng))
+    return info
+
+
+def _chance_check(model, x, y, val_pred, val_truth, history, best, batch, rng) -> dict:
+    """Inference-mode accuracies of the restored model; warn if validation is at chance."""
+    rows = np.arange(len(x))
+    if len(rows) > 4096:
+        rows = np.sort(rng.choice(len(x), 4096, replace=False))
+    train_prob = np.asarray(model.predict(x[rows], batch_size=batch, verbose=0))
+    train_pred, train_truth = _predicted_and_true(train_prob, y[rows])
+    train_acc = float(np.mean(train_pred == train_truth))
+    val_acc = float(np.mean(val_pred == val_truth))
+    val_major = float(np.bincount(val_truth).max() / len(val_truth))
+    train_major = float(np.bincount(train_truth).max() / len(train_truth))
+    # What Keras reported while training (batch statistics, dropout on), best epoch.
+    fit_acc = history.get("accuracy", [np.nan])[best] if history.get("accuracy") else np.nan
+    val_at_chance = val_acc <= val_major + _chance_margin(val_major, len(val_truth))
+    train_margin = _chance_margin(train_major, len(train_truth))
+    learnt = max(train_acc, float(np.nan_to_num(fit_acc))) > train_major + train_margin
+    if val_at_chance and learnt:
+        if train_acc <= train_major + train_margin:
+            why = (
+                f"In inference mode the training accuracy is {train_acc:.2f} too, although "
+                f"Keras reported {fit_acc:.2f} in training mode: the model only works with "
+                "batch statistics; call recalibrate_batch_norm(model, x) or train longer."
+            )
+        else:
+            why = (
+                f"Training accuracy is {train_acc:.2f}: the model memorised the training "
+                "data, or the validation labels do not follow the same rule. Use more "
+                "training data, a smaller model (fewer filters, gap=True instead of a "
+                "flatten head) or check how the validation data were labelled."
+            )
+        warnings.warn(
+            f"train_model: validation accuracy {val_acc:.2f} is at chance (the most common "
+            f"validation class makes up {val_major:.2f} of {len(val_truth)} rows), so the "
+            f"returned model has not learnt the task. {why}",
+            DeepGInterpretWarning,
+            stacklevel=3,
+        )
+    return {
+        "train_accuracy": train_acc,
+        "val_accuracy_restored": val_acc,
+        "val_majority_rate": val_major,
+        "val_at_chance": bool(val_at_chance),
+    }
 
 
 def _predicted_and_true(prob: np.ndarray, targets: np.ndarray):
@@ -714,4 +937,4 @@ def _predicted_and_true(prob: np.ndarray, targets: np.ndarray):
     return prob.argmax(axis=1), targets.argmax(axis=1)
 
 
-__all__ = ["create_model_lstm_cnn", "train_model", "resolve_backend"]
+__all__ = ["create_model_lstm_cnn", "train_model", "recalibrate_batch_norm", "resolve_backend"]

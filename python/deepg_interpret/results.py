@@ -1,36 +1,81 @@
-"""Result containers shared by the methods (arrays plus their tidy tables)."""
+"""Result containers: arrays plus their tidy tables.
+
+Every method returns a subclass of :class:`MethodResult`. The CLI, the batch runner
+and the R package treat results alike: ``result.TABLES`` names the tables,
+``result.table(name)`` builds one, ``result.tables()`` all of them, and
+``result.to_frame()`` the main one; none of them needs to know the method.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
 from .io.sequences import EncodedSequences
-from .tables import attribution_table, ig_summary_table, per_locus_table
+from .tables import (
+    attribution_summary_table,
+    attribution_table,
+    ig_summary_table,
+    per_locus_table,
+)
 
 
 @dataclass
-class AttributionResult:
-    """Per-base attribution scores for a set of sequences.
+class MethodResult:
+    """Base of every method's result.
+
+    Subclasses set ``TABLES`` (names, the first is the main table) and define a
+    ``<name>_table()`` method for each.
+    """
+
+    TABLES: ClassVar[tuple[str, ...]] = ()
+
+    def _attrs(self) -> dict:
+        return dict(getattr(self, "settings", {}))
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One table by name (one of ``TABLES``)."""
+        if name not in self.TABLES:
+            raise InputError(
+                f"table = {name!r} is not a table of {type(self).__name__}; choose one of "
+                f"{self.TABLES}"
+            )
+        return getattr(self, f"{name}_table")()
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table, by name."""
+        return {name: self.table(name) for name in self.TABLES}
+
+    def to_frame(self) -> pd.DataFrame:
+        """The main table (the first of ``TABLES``)."""
+        return self.table(self.TABLES[0])
+
+
+@dataclass
+class AttributionResult(MethodResult):
+    """Per-base attribution scores (saliency, gradient x input; base of IG's result).
 
     Attributes
     ----------
     attributions : np.ndarray
-        float32 ``(n, L, C)``: one score per sequence, position and base.
+        float32 ``(n, L, C)``: one score per sequence, position and channel.
     inputs : EncodedSequences
         The encoded inputs (ids, 1-based starts, ambiguity mask).
     method : str
-        ``"integrated_gradients"``, ``"saliency"`` or ``"gradient_x_input"``.
+        ``"saliency"``, ``"gradient_x_input"`` or ``"integrated_gradients"``.
     target, target_name
         0-based output index explained, and its class name if known.
-    f_input, f_baseline : np.ndarray
-        Model output (the explained target) at the inputs and, for IG, the
-        mean over baselines.
+    f_input : np.ndarray
+        Model output (the explained target) at the inputs, ``(n,)``.
     settings : dict
         Everything needed to reproduce the run; copied into every table's ``attrs``.
     """
+
+    TABLES: ClassVar[tuple[str, ...]] = ("attribution", "per_locus", "summary")
 
     attributions: np.ndarray
     inputs: EncodedSequences
@@ -38,7 +83,6 @@ class AttributionResult:
     target: int
     target_name: str | None
     f_input: np.ndarray
-    f_baseline: np.ndarray | None
     settings: dict = field(default_factory=dict)
 
     def _attrs(self) -> dict:
@@ -50,11 +94,9 @@ class AttributionResult:
         return self.inputs.seq_ids
 
     @property
-    def delta(self) -> np.ndarray | None:
-        """Completeness gap ``F(x) - F(x') - sum(IG)`` per sequence (IG only)."""
-        if self.f_baseline is None:
-            return None
-        return self.f_input - self.f_baseline - self.attributions.sum(axis=(1, 2), dtype=np.float64)
+    def score_sums(self) -> np.ndarray:
+        """Sum of every score per sequence, ``(n,)`` float64."""
+        return self.attributions.sum(axis=(1, 2), dtype=np.float64)
 
     def attribution_table(self) -> pd.DataFrame:
         """``seq_id, position, base, score, observed`` (one row per position and base)."""
@@ -65,25 +107,41 @@ class AttributionResult:
         return per_locus_table(self.attributions, self.inputs, self._attrs())
 
     def summary_table(self) -> pd.DataFrame:
-        """``seq_id, target, baseline, steps, f_input, f_baseline, ig_sum, delta`` per sequence."""
-        f_baseline = self.f_baseline if self.f_baseline is not None else np.full(len(self.f_input), np.nan)
-        return ig_summary_table(
-            self.inputs.seq_ids, self.target, str(self.settings.get("baseline", "none")),
-            int(self.settings.get("steps", 0)), self.f_input, f_baseline,
-            self.attributions.sum(axis=(1, 2), dtype=np.float64), self._attrs(),
-        )
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        """The three tables by name: ``attribution``, ``per_locus``, ``summary``."""
-        return {"attribution": self.attribution_table(), "per_locus": self.per_locus_table(),
-                "summary": self.summary_table()}
-
-    def to_frame(self) -> pd.DataFrame:
-        """The attribution table."""
-        return self.attribution_table()
+        """``seq_id, target, f_input, score_sum`` per sequence."""
+        return attribution_summary_table(self.inputs.seq_ids, self.target, self.f_input,
+                                         self.score_sums, self._attrs())
 
     def __repr__(self) -> str:
         n, length, channels = self.attributions.shape
         target = f"{self.target}" + (f" ({self.target_name})" if self.target_name else "")
-        return (f"AttributionResult(method={self.method!r}, n={n}, length={length}, "
+        return (f"{type(self).__name__}(method={self.method!r}, n={n}, length={length}, "
                 f"channels={channels}, target={target})")
+
+
+@dataclass
+class IntegratedGradientsResult(AttributionResult):
+    """Integrated Gradients: attributions plus the baseline's output.
+
+    Attributes
+    ----------
+    f_baseline : np.ndarray
+        Model output at the baselines (mean over ``n_baselines``), ``(n,)``.
+    """
+
+    f_baseline: np.ndarray = None
+
+    @property
+    def delta(self) -> np.ndarray:
+        """Completeness gap ``F(x) - F(x') - sum(IG)`` per sequence."""
+        return self.f_input - self.f_baseline - self.score_sums
+
+    def summary_table(self) -> pd.DataFrame:
+        """``seq_id, target, baseline, steps, f_input, f_baseline, ig_sum, delta`` per sequence."""
+        return ig_summary_table(
+            self.inputs.seq_ids, self.target, str(self.settings.get("baseline", "explicit")),
+            int(self.settings.get("steps", 0)), self.f_input, self.f_baseline, self.score_sums,
+            self._attrs(),
+        )
+
+
+__all__ = ["MethodResult", "AttributionResult", "IntegratedGradientsResult"]

@@ -341,3 +341,74 @@ def test_bad_sequence_and_rng():
         shuffle_positions(nan_x, rng)
     with pytest.raises(ArgumentTypeError, match="`rng` must be a numpy Generator"):
         make_baselines(random_seq(5, 0), "shuffle", 1, "seed")
+
+
+# --------------------------------------------------------------------------- gc_matched vocabulary
+
+
+def onehot_in(seq: str, vocabulary) -> np.ndarray:
+    """One-hot with channels in ``vocabulary`` order (case-insensitive)."""
+    channel = {v.upper(): i for i, v in enumerate(vocabulary)}
+    return np.eye(len(vocabulary), dtype=np.float32)[[channel[c] for c in seq]]
+
+
+@pytest.mark.parametrize(
+    "vocabulary",
+    [("T", "G", "C", "A"), ("G", "C", "A", "T"), ("a", "g", "t", "c"), ("A", "C", "G", "U")],
+)
+def test_gc_matched_finds_g_and_c_by_letter(vocabulary):
+    # 70 % GC. Reading G/C from channels 1 and 2 whatever the vocabulary gave 50 % GC
+    # for ("G", "C", "A", "T") and ("a", "g", "t", "c").
+    seq = ("GC" * 70 + "AT" * 30).replace("T", "U" if "U" in vocabulary else "T")
+    x = onehot_in(seq, vocabulary)
+    letters = [v.upper() for v in vocabulary]
+    gc = [letters.index("G"), letters.index("C")]
+    out = make_baselines(x, "gc_matched", 50, np.random.default_rng(26), vocabulary=vocabulary)
+    assert out.shape == (50, 200, 4) and np.all(out.sum(axis=-1) == 1.0)
+    share = out.reshape(-1, 4).mean(axis=0)
+    assert abs(share[gc].sum() - 0.70) < 0.03
+    assert abs(share[gc[0]] - share[gc[1]]) < 0.03
+    direct = gc_matched(x, np.random.default_rng(26), 50, vocabulary=vocabulary)
+    assert np.array_equal(out, direct)
+
+
+def test_gc_matched_default_vocabulary_is_acgt_and_none_means_default():
+    x = random_seq(90, 27)
+    default = gc_matched(x, np.random.default_rng(28), 3)
+    for vocabulary in (None, ("A", "C", "G", "T"), "ACGT"):
+        again = make_baselines(x, "gc_matched", 3, np.random.default_rng(28), vocabulary=vocabulary)
+        assert np.array_equal(default, again)
+
+
+def test_gc_matched_extra_channels_are_never_sampled():
+    x = onehot_in("GGCCANNT" * 10, ("A", "C", "G", "T", "N"))  # GC 4 of the 6 bases
+    out = gc_matched(x, np.random.default_rng(29), 200, vocabulary=("A", "C", "G", "T", "N"))
+    assert out.shape == (200, 80, 5) and not out[..., 4].any()
+    assert abs(out[..., 1:3].sum(-1).mean() - 4 / 6) < 0.03
+
+
+@pytest.mark.parametrize(
+    "vocabulary", [("A", "T", "X", "Y"), ("A", "C", "T", "U"), ("G", "C", "N", "X")]
+)
+def test_gc_matched_without_gc_channels_raises(vocabulary):
+    x = random_seq(20, 30)
+    with pytest.raises(BaselineError, match=r"needs G and C channels.*choose another baseline"):
+        make_baselines(x, "gc_matched", 2, np.random.default_rng(0), vocabulary=vocabulary)
+
+
+def test_gc_matched_vocabulary_must_match_channels():
+    x = random_seq(20, 31)
+    with pytest.raises(BaselineError, match=r"A, C, G, T, N \(5 channels\) but `x` has 4"):
+        make_baselines(
+            x, "gc_matched", 1, np.random.default_rng(0), vocabulary=("A", "C", "G", "T", "N")
+        )
+    with pytest.raises(ArgumentTypeError, match="`vocabulary` must be a tuple"):
+        gc_matched(x, np.random.default_rng(0), vocabulary=4)
+
+
+def test_vocabulary_is_ignored_by_other_baselines():
+    x = random_seq(30, 32)
+    for name in ("zero", "uniform", "shuffle", "dinuc_shuffle"):
+        a = make_baselines(x, name, 2, np.random.default_rng(33), vocabulary=("X", "Y", "Z", "W"))
+        b = make_baselines(x, name, 2, np.random.default_rng(33))
+        assert np.array_equal(a, b)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +26,7 @@ from deepg_interpret import (
     TargetError,
     load_model,
 )
+from deepg_interpret.io.models import _probe_hdf5
 
 pytestmark = pytest.mark.tf215
 
@@ -232,3 +236,80 @@ def test_class_names_and_output_switches_never_touch_the_shared_adapter():
     # switching output goes through the cache: the same compiled steps every time
     assert named.with_output("logit")._compiled is logit._compiled
     assert load_model(model, output="logit")._compiled is logit._compiled
+
+
+# -- bad input a careless user gives --------------------------------------------------
+
+DEMO_MODEL = Path(__file__).resolve().parents[2] / "inst" / "extdata" / "demo_model.h5"
+
+
+def test_corrupt_hdf5_gives_model_error_fast(tmp_path, monkeypatch):
+    """512 zero bytes inside the demo checkpoint make the HDF5 library loop forever in
+    the process that opens it; the probe in a child process must stop it in seconds."""
+    corrupt = tmp_path / "corrupt.h5"
+    shutil.copyfile(DEMO_MODEL, corrupt)
+    with open(corrupt, "r+b") as handle:
+        handle.seek(7168)
+        handle.write(b"\0" * 512)
+    monkeypatch.setenv("DEEPG_INTERPRET_HDF5_PROBE_TIMEOUT", "3")
+    began = time.monotonic()
+    with pytest.raises(ModelError, match=r"looks corrupt.*re-save or re-download"):
+        load_model(corrupt)
+    assert time.monotonic() - began < 20
+
+
+def test_truncated_and_garbage_hdf5_give_model_error(tmp_path):
+    truncated = tmp_path / "truncated.h5"
+    truncated.write_bytes(DEMO_MODEL.read_bytes()[:20_000])
+    garbage = tmp_path / "garbage.hdf5"
+    garbage.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(2000))
+    for path in (truncated, garbage):
+        with pytest.raises(ModelError, match="looks corrupt"):
+            load_model(path)
+
+
+def test_hdf5_probe_is_cheap_and_reads_the_keras_version(monkeypatch):
+    began = time.monotonic()
+    probed, version = _probe_hdf5(DEMO_MODEL)
+    assert probed and version and version.startswith("2")
+    assert time.monotonic() - began < 10  # ~0.5 s on an idle machine
+    monkeypatch.setenv("DEEPG_INTERPRET_HDF5_PROBE_TIMEOUT", "0")  # off
+    assert _probe_hdf5(DEMO_MODEL) == (False, None)
+    monkeypatch.setenv("DEEPG_INTERPRET_HDF5_PROBE_TIMEOUT", "soon")
+    with pytest.raises(ModelError, match="number of seconds"):
+        _probe_hdf5(DEMO_MODEL)
+
+
+def test_class_names_as_one_string_or_with_repeats():
+    model = conv_lstm_model(keras_default(), n_classes=3)
+    with pytest.raises(TargetError, match=r"single string.*did you mean \['a', 'b', 'c'\]"):
+        load_model(model, class_names="abc")
+    with pytest.raises(TargetError, match=r"repeated names \['a'\]"):
+        load_model(model, class_names=["a", "b", "a"])
+    with pytest.raises(TargetError, match="empty name"):
+        load_model(model, class_names=["a", "", "c"])
+    with pytest.raises(TargetError, match="list"):
+        load_model(model, class_names={"a": 0, "b": 1, "c": 2})
+    with pytest.raises(ArgumentTypeError, match="class_names must be a list"):
+        load_model(model, class_names=3)
+    assert load_model(model, class_names=("a", "b", "c")).class_names == ["a", "b", "c"]
+    # a single-output model takes its one name as a string (R passes a length-1 vector so)
+    k = keras_default()
+    single = k.Sequential([k.Input((20, 4)), k.layers.Flatten(), k.layers.Dense(1, activation="sigmoid")])
+    assert load_model(single, class_names="virus").class_names == ["virus"]
+
+
+@pytest.mark.parametrize("make_keras", keras_modules())
+def test_per_position_outputs_are_rejected_up_front(make_keras):
+    k = make_keras()
+    per_position = k.Sequential([k.Input((50, 4)), k.layers.Conv1D(3, 5, activation="softmax")])
+    for output in ("probability", "logit"):
+        with pytest.raises(ModelError, match=r"\(None, 46, 3\).*one output vector per sequence"
+                                             r".*GlobalAveragePooling1D"):
+            load_model(per_position, output=output)
+    dense_per_position = k.Sequential([k.Input((50, 4)), k.layers.Dense(2)])
+    with pytest.raises(ModelError, match=r"\(None, 50, 2\)"):
+        load_model(dense_per_position)
+    # the advice works: pooling the output gives a model the engine explains
+    pooled = k.Model(per_position.inputs, k.layers.GlobalAveragePooling1D()(per_position.outputs[0]))
+    assert load_model(pooled).n_outputs == 3

@@ -113,7 +113,7 @@ def test_decode_inverts_encode(seqs):
         (lambda: encode(["ACGT", "ACGTAA"]), SequenceError, "different lengths"),
         (lambda: encode("ACGTACGT", maxlen=4), SequenceError, "window_step="),
         (lambda: encode("ACG", maxlen=4), SequenceError, "pad='left'"),
-        (lambda: encode(np.zeros((2, 5, 3))), ShapeError, "3 channels"),
+        (lambda: encode(np.zeros((2, 5, 3)), vocabulary="ACGT"), ShapeError, "3 channels"),
         (lambda: encode(np.zeros(5)), ShapeError, r"\(L, C\)"),
         (lambda: encode(np.full((5, 4), np.nan)), SequenceError, "NaN"),
         (lambda: encode("missing/file.fasta"), SequenceError, "does not exist"),

@@ -10,6 +10,7 @@ when TensorFlow runs out of memory, and shows a progress bar on long work.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable
@@ -20,34 +21,59 @@ from ..errors import InputError
 
 DEFAULT_MEMORY_BUDGET = 1 << 30  # 1 GiB of intermediate tensors per batch
 ENV_MEMORY_BUDGET = "DEEPG_INTERPRET_MEMORY_BUDGET"
-_UNITS = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+_UNITS = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 
 
 def parse_memory_budget(budget) -> int:
     """Bytes from an int, or a string such as ``"512M"`` / ``"2G"``.
 
-    None reads ``$DEEPG_INTERPRET_MEMORY_BUDGET`` and falls back to 1 GiB.
+    None reads ``$DEEPG_INTERPRET_MEMORY_BUDGET`` and falls back to 1 GiB. Units
+    ``K``, ``M``, ``G``, ``T`` (powers of 1024, an optional ``B``/``iB`` is ignored).
+    Zero, negative, infinite, NaN, empty and unparsable budgets raise
+    :class:`InputError`.
 
     Examples
     --------
     >>> parse_memory_budget("512M")
     536870912
     """
+    source = "memory_budget"
     if budget is None:
-        budget = os.environ.get(ENV_MEMORY_BUDGET) or DEFAULT_MEMORY_BUDGET
+        env = os.environ.get(ENV_MEMORY_BUDGET)
+        if env is not None and env.strip():
+            budget, source = env, f"${ENV_MEMORY_BUDGET}"
+        else:
+            return DEFAULT_MEMORY_BUDGET
+    fix = "use a positive size like '512M' or '2G' (or a number of bytes)"
+    if isinstance(budget, (bytes, bytearray)):
+        budget = bytes(budget).decode("ascii", errors="replace")
     if isinstance(budget, str):
-        text = budget.strip().lower().rstrip("ib").rstrip("b")
+        text = budget.strip().lower()
+        for suffix in ("ib", "b"):
+            if text.endswith(suffix):
+                text = text[: -len(suffix)].rstrip()
+                break
+        scale = 1
+        if text and text[-1] in _UNITS:
+            text, scale = text[:-1].rstrip(), _UNITS[text[-1]]
         try:
-            if text and text[-1] in _UNITS:
-                return int(float(text[:-1]) * _UNITS[text[-1]])
-            return int(float(text))
+            value = float(text) * scale
         except ValueError:
-            raise InputError(
-                f"memory_budget = {budget!r} is not a size; use bytes or a string like '512M' or '2G'"
-            ) from None
-    if isinstance(budget, bool) or not isinstance(budget, (int, float, np.integer)) or budget <= 0:
-        raise InputError(f"memory_budget must be a positive number of bytes, got {budget!r}")
-    return int(budget)
+            raise InputError(f"{source} = {budget!r} is not a size; {fix}") from None
+    elif isinstance(budget, (bool, np.bool_)) or not isinstance(
+            budget, (int, float, np.integer, np.floating)):
+        raise InputError(
+            f"{source} must be a size in bytes or a string like '512M', got "
+            f"{type(budget).__name__} {budget!r}; {fix}"
+        )
+    else:
+        value = float(budget)
+    if not math.isfinite(value) or value < 1:
+        raise InputError(
+            f"{source} = {budget!r} is not a usable memory budget (it must be a finite size of "
+            f"at least 1 byte); {fix}"
+        )
+    return int(value)
 
 
 def choose_batch_size(item_bytes: int, memory_budget=None, batch_size=None, n_items=None) -> int:

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import atexit
 import copy
+import json
 import os
+import subprocess
+import sys
 import warnings
 import weakref
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +32,11 @@ _ADAPTERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 atexit.register(_ADAPTERS.clear)
 LOADERS = ("auto", "keras3", "tf_keras")
 _SQUASHING = ("softmax", "sigmoid")
+# Seconds the HDF5 integrity probe may take (see _probe_hdf5); "0" turns the probe off.
+ENV_HDF5_PROBE_TIMEOUT = "DEEPG_INTERPRET_HDF5_PROBE_TIMEOUT"
+HDF5_PROBE_BASE_SECONDS = 5.0
+HDF5_PROBE_BYTES_PER_SECOND = 50 * (1 << 20)  # extra time for big files on slow disks
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
 
 def _tf():
@@ -106,6 +115,114 @@ def _h5_keras_version(path: Path) -> str | None:
     return None if version is None else str(version)
 
 
+# Run in a child process: opens the file with h5py, reads every attribute and dataset
+# (what Keras does when it loads), prints the checkpoint's keras_version as JSON.
+# Exit codes: 0 readable, 2 h5py failed on the file, 3 h5py could not be imported.
+_PROBE_CODE = r"""
+import json, sys
+try:
+    import h5py
+except Exception as exc:
+    sys.stderr.write(f"h5py unavailable: {exc}")
+    sys.exit(3)
+
+def visit(name, obj):
+    for key in obj.attrs:
+        obj.attrs[key]
+    if isinstance(obj, h5py.Dataset) and obj.size:
+        obj[()]
+
+try:
+    with h5py.File(sys.argv[1], "r") as handle:
+        for key in handle.attrs:
+            handle.attrs[key]
+        handle.visititems(visit)
+        version = handle.attrs.get("keras_version")
+except Exception as exc:
+    sys.stderr.write(f"{type(exc).__name__}: {exc}")
+    sys.exit(2)
+if isinstance(version, bytes):
+    version = version.decode()
+print(json.dumps({"keras_version": None if version is None else str(version)}))
+"""
+
+
+def _python_executable() -> str | None:
+    """The Python interpreter of this environment (under R, ``sys.executable`` may be R)."""
+    exe = sys.executable
+    if exe and os.path.basename(exe).lower().startswith("python") and os.path.isfile(exe):
+        return exe
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    for folder in (os.path.join(sys.exec_prefix, "bin"), sys.exec_prefix):
+        for name in (f"python{version}", "python3", "python", "python.exe"):
+            candidate = os.path.join(folder, name)
+            if os.path.isfile(candidate):
+                return candidate
+    return None
+
+
+def _probe_timeout(path: Path) -> float:
+    """Seconds the probe may take: ``$DEEPG_INTERPRET_HDF5_PROBE_TIMEOUT``, else 5 s plus
+    1 s per 50 MiB of file. 0 turns the probe off."""
+    text = os.environ.get(ENV_HDF5_PROBE_TIMEOUT, "").strip()
+    if text:
+        try:
+            value = float(text)
+        except ValueError:
+            raise ModelError(
+                f"${ENV_HDF5_PROBE_TIMEOUT} = {text!r} is not a number of seconds; set it to "
+                "e.g. 30 (or 0 to skip the check of HDF5 files)"
+            ) from None
+        if not value >= 0:
+            raise ModelError(
+                f"${ENV_HDF5_PROBE_TIMEOUT} = {text!r} must be 0 (skip the check) or a positive "
+                "number of seconds, e.g. 30"
+            )
+        return value
+    return HDF5_PROBE_BASE_SECONDS + path.stat().st_size / HDF5_PROBE_BYTES_PER_SECOND
+
+
+def _probe_hdf5(path: Path) -> tuple[bool, str | None]:
+    """Read an HDF5 file in a child process with a time limit before opening it here.
+
+    A damaged HDF5 file can make the HDF5 library loop forever (ignoring Ctrl-C) in
+    the process that opens it; in a child process it is simply killed. Returns
+    ``(probed, keras_version)``; ``probed`` is False when the probe could not run
+    (no interpreter or h5py for the child, or turned off) and the file is opened as
+    before. Raises :class:`ModelError` when the file is corrupt.
+    """
+    limit = _probe_timeout(path)
+    exe = _python_executable()
+    if limit == 0 or exe is None:
+        return False, None
+    fix = "re-save or re-download the checkpoint"
+    try:
+        done = subprocess.run(
+            [exe, "-c", _PROBE_CODE, str(path)], capture_output=True, text=True,
+            timeout=limit, stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        raise ModelError(
+            f"the file {str(path)!r} looks corrupt (reading its HDF5 structure did not finish "
+            f"within {limit:g} s); {fix}. If the file is fine but very large or on a slow "
+            f"disk, allow more time with the environment variable {ENV_HDF5_PROBE_TIMEOUT} "
+            "(seconds; 0 skips this check)"
+        ) from None
+    except OSError:  # the interpreter could not be started: load as before
+        return False, None
+    if done.returncode == 0:
+        try:
+            return True, json.loads(done.stdout.strip().splitlines()[-1]).get("keras_version")
+        except (ValueError, IndexError, AttributeError):
+            return True, None
+    if done.returncode == 2 or done.returncode < 0:
+        detail = (done.stderr.strip().splitlines() or [""])[-1][:300]
+        if done.returncode < 0:
+            detail = f"the HDF5 library crashed reading it (signal {-done.returncode})"
+        raise ModelError(f"the file {str(path)!r} looks corrupt ({detail}); {fix}")
+    return False, None  # h5py missing in the child, or an unexpected failure: load as before
+
+
 def _load_path(path: Path, loader: str, custom_objects):
     """Load a model file; returns (model, loader used, note for the user or None)."""
     if not path.exists():
@@ -120,16 +237,21 @@ def _load_path(path: Path, loader: str, custom_objects):
                 "pass a .keras, .h5/.hdf5 file or a SavedModel directory"
             )
     elif suffix in (".h5", ".hdf5"):
-        version = _h5_keras_version(path)
-        if version is None and not _is_hdf5(path):
+        if not _is_hdf5(path):
             raise ModelError(
                 f"{str(path)!r} is not an HDF5 model file; pass a Keras checkpoint "
                 "(.h5/.hdf5 or .keras) or a SavedModel directory"
             )
+        # A damaged file can hang the HDF5 library for good: check it in a child first.
+        probed, version = _probe_hdf5(path)
+        if not probed:
+            version = _h5_keras_version(path)
         # Keras 2 checkpoints (deepG's, keras_version 2.x) go straight to tf_keras: Keras 3
         # rejects batch_input_shape and other legacy configs.
         order = ["tf_keras", "keras3"] if (version or "2").startswith("2") else ["keras3", "tf_keras"]
     elif suffix == ".keras":
+        if _is_hdf5(path):  # Keras 2 wrote HDF5 under any name
+            _probe_hdf5(path)
         order = ["keras3", "tf_keras"]
     else:
         raise ModelError(
@@ -163,8 +285,19 @@ def _load_path(path: Path, loader: str, custom_objects):
 
 
 def _is_hdf5(path: Path) -> bool:
-    with open(path, "rb") as handle:
-        return handle.read(8) == b"\x89HDF\r\n\x1a\n"
+    """HDF5 signature at offset 0, or after a user block (512, 1024, 2048, ... bytes)."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            offset = 0
+            while offset + 8 <= size:
+                handle.seek(offset)
+                if handle.read(8) == HDF5_MAGIC:
+                    return True
+                offset = 512 if offset == 0 else offset * 2
+    except OSError:
+        return False
+    return False
 
 
 def _activation_name(layer) -> str | None:
@@ -207,8 +340,8 @@ class ModelAdapter:
         self.maxlen = self.item_shape[-2]
         self.n_channels = int(self.item_shape[-1])
         self._other_inputs = self._bind_other_inputs(inputs, other_inputs)
-        self._call = self._build_call(output)
         out_shape = self._output_shape()
+        self._call = self._build_call(output)
         self.n_outputs = int(out_shape[-1]) if out_shape and out_shape[-1] is not None else 1
         self.class_names = self._check_class_names(class_names)
         self._compiled = {}
@@ -252,11 +385,46 @@ class ModelAdapter:
     def _check_class_names(self, class_names):
         if class_names is None:
             return None
-        names = [str(c) for c in class_names]
+        if isinstance(class_names, bytes):
+            class_names = class_names.decode()
+        if isinstance(class_names, str):
+            if self.n_outputs != 1:
+                guess = (f" (did you mean {list(class_names)!r}?)"
+                         if len(class_names) == self.n_outputs else "")
+                raise TargetError(
+                    f"class_names = {class_names!r} is a single string but the model has "
+                    f"{self.n_outputs} outputs; pass a list with one name per output in output "
+                    f"order, e.g. class_names=['bacteria', 'virus']{guess}"
+                )
+            class_names = [class_names]  # one name for a single-output model
+        elif isinstance(class_names, Mapping):
+            raise TargetError(
+                f"class_names is a {type(class_names).__name__}; pass a list with one name per "
+                "output in output order, e.g. class_names=['bacteria', 'virus']"
+            )
+        try:
+            names = [c.decode() if isinstance(c, bytes) else str(c) for c in class_names]
+        except TypeError:
+            raise ArgumentTypeError(
+                f"class_names must be a list of names (one per output), got "
+                f"{type(class_names).__name__}; e.g. class_names=['bacteria', 'virus']"
+            ) from None
         if len(names) != self.n_outputs:
             raise TargetError(
                 f"class_names has {len(names)} names but the model has {self.n_outputs} outputs; "
                 "give one name per output in output order"
+            )
+        empty = [i for i, name in enumerate(names) if not name.strip()]
+        if empty:
+            raise TargetError(
+                f"class_names has empty name(s) at 0-based position(s) {empty}; give every output "
+                "a non-empty name"
+            )
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise TargetError(
+                f"class_names has repeated names {repeated} in {names}; every output needs its "
+                "own name (a target is looked up by name), so make them unique"
             )
         return names
 
@@ -319,7 +487,27 @@ class ModelAdapter:
                 f"the model has {len(out)} outputs; deepg-interpret explains single-output "
                 "models (build a sub-model with the output you want to explain)"
             )
-        return tuple(out[0].shape)
+        shape = tuple(None if d is None else int(d) for d in tuple(out[0].shape))
+        if len(shape) == 2:
+            return shape
+        if len(shape) < 2:
+            raise ModelError(
+                f"the model's output has shape {shape}: one number per sequence without a class "
+                "axis, but deepg-interpret explains models with one output vector per sequence, "
+                "shape (None, n_classes). Wrap it, e.g. keras.Model(model.inputs, "
+                "keras.layers.Reshape((1,))(model.outputs[0])), and pass that model"
+            )
+        raise ModelError(
+            f"the model's output has shape {shape}: {len(shape) - 1} dimensions per sequence "
+            "(e.g. one prediction per position, a Conv1D/LSTM output without a pooling or "
+            "flatten head), but deepg-interpret explains models with one output vector per "
+            "sequence, shape (None, n_classes). Build a sub-model that reduces the output to "
+            "one vector and pass it instead: to explain the mean over positions, "
+            "keras.Model(model.inputs, keras.layers.GlobalAveragePooling1D()(model.outputs[0])); "
+            "to explain position i, keras.Model(model.inputs, "
+            "keras.layers.Lambda(lambda t: t[:, i, :])(model.outputs[0])); or "
+            "keras.layers.Flatten() to treat every (position, class) value as its own output"
+        )
 
     # -- public ---------------------------------------------------------------
     def __repr__(self) -> str:
@@ -398,6 +586,16 @@ class ModelAdapter:
         return np.ascontiguousarray(arr)
 
     # -- compiled steps ---------------------------------------------------------
+    def compiled(self, name: str, builder):
+        """The compiled step ``name``, built once per adapter by ``builder()``.
+
+        Methods keep their own ``tf.function`` steps here, so they are traced once per
+        model (and shared by the copies that carry other class names).
+        """
+        if name not in self._compiled:
+            self._compiled[name] = builder()
+        return self._compiled[name]
+
     def _spec(self):
         tf = _tf()
         return tf.TensorSpec((None,) + self.item_shape, tf.float32)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import gzip
 import os
 import warnings
+import zlib
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +27,11 @@ AMBIGUOUS_MODES = ("zero", "equal", "discard")
 PAD_MODES = (None, "left", "right")
 IUPAC_AMBIGUOUS = "NRYSWKMBDHV"
 FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".ffn", ".fas", ".faa", ".seq")
+GZIP_MAGIC = b"\x1f\x8b"
 
 # Codes used in the lookup table: >= 0 is a channel index.
 _AMBIGUOUS = -1
 _INVALID = -2
-
-
 @dataclass
 class EncodedSequences:
     """One-hot encoded sequences plus where every row came from.
@@ -85,6 +86,18 @@ class EncodedSequences:
         )
 
 
+
+def generic_vocabulary(n_channels: int) -> tuple[str, ...]:
+    """Channel labels ``ch1 .. chC`` for one-hot arrays of a non-DNA model.
+
+    Examples
+    --------
+    >>> generic_vocabulary(3)
+    ('ch1', 'ch2', 'ch3')
+    """
+    return tuple(f"ch{i + 1}" for i in range(int(n_channels)))
+
+
 def _lookup_table(vocabulary: tuple[str, ...]) -> np.ndarray:
     table = np.full(256, _INVALID, dtype=np.int16)
     for code in IUPAC_AMBIGUOUS:
@@ -96,27 +109,68 @@ def _lookup_table(vocabulary: tuple[str, ...]) -> np.ndarray:
     return table
 
 
-def _check_vocabulary(vocabulary) -> tuple[str, ...]:
+def _check_vocabulary(vocabulary, *, letters: bool = True) -> tuple[str, ...]:
+    """The vocabulary as a tuple of labels.
+
+    ``letters=True`` (encoding strings): single ASCII letters, upper-cased, no repeats.
+    ``letters=False`` (one-hot arrays, decoding): any distinct non-empty labels; labels
+    that are all single letters are upper-cased as for strings.
+    """
     if isinstance(vocabulary, str):
         vocabulary = tuple(vocabulary)
     try:
         vocabulary = tuple(str(v) for v in vocabulary)
     except TypeError as exc:
         raise ArgumentTypeError(
-            f"vocabulary must be a sequence of single letters such as ('A', 'C', 'G', 'T'), "
-            f"got {type(vocabulary).__name__}"
+            f"vocabulary must be a sequence of single letters such as ('A', 'C', 'G', 'T') "
+            f"(or None for the default), got {type(vocabulary).__name__}"
         ) from exc
-    if not vocabulary or any(len(v) != 1 for v in vocabulary):
+    single = all(len(v) == 1 for v in vocabulary)
+    if letters:
+        if not vocabulary or not single or not all(v.isascii() and v.isalpha() for v in vocabulary):
+            raise SequenceError(
+                f"vocabulary must be single ASCII letters such as ('A', 'C', 'G', 'T') when "
+                f"encoding DNA strings, got {vocabulary!r}; pass vocabulary=None for A, C, G, T"
+            )
+    elif not vocabulary or any(not v.strip() for v in vocabulary):
         raise SequenceError(
-            f"vocabulary must be single letters such as ('A', 'C', 'G', 'T'), got {vocabulary!r}"
+            f"vocabulary must be non-empty channel labels such as ('A', 'C', 'G', 'T'), got "
+            f"{vocabulary!r}; pass vocabulary=None for default labels"
         )
-    if len({v.upper() for v in vocabulary}) != len(vocabulary):
-        raise SequenceError(f"vocabulary has repeated letters: {vocabulary!r}")
-    return tuple(v.upper() for v in vocabulary)
+    if single:
+        vocabulary = tuple(v.upper() for v in vocabulary)
+    repeated = sorted(v for v, k in Counter(vocabulary).items() if k > 1)
+    if repeated:
+        raise SequenceError(
+            f"vocabulary has repeated labels {repeated}: {vocabulary!r}; give every channel its "
+            "own label, in the order the model was trained on"
+        )
+    return vocabulary
+
+
+def _array_vocabulary(vocabulary, n_channels: int) -> tuple[str, ...]:
+    """Channel labels for a one-hot array with ``n_channels`` channels."""
+    if vocabulary is None:
+        return DNA_VOCABULARY if n_channels == len(DNA_VOCABULARY) else generic_vocabulary(n_channels)
+    vocabulary = _check_vocabulary(vocabulary, letters=False)
+    if len(vocabulary) != n_channels:
+        raise ShapeError(
+            f"the one-hot array has {n_channels} channels but vocabulary = {vocabulary} has "
+            f"{len(vocabulary)}; pass vocabulary= with one label per channel in the model's "
+            f"order, or vocabulary=None (labels {_label_range(n_channels)})"
+        )
+    return vocabulary
+
+
+def _label_range(n_channels: int) -> str:
+    if n_channels == len(DNA_VOCABULARY):
+        return "A, C, G, T"
+    labels = generic_vocabulary(n_channels)
+    return ", ".join(labels) if n_channels <= 3 else f"{labels[0]} .. {labels[-1]}"
 
 
 def _encode_string(seq: str, name: str, table: np.ndarray, n_channels: int,
-                   ambiguous: str) -> tuple[np.ndarray, np.ndarray]:
+                   ambiguous: str, hint: str = "") -> tuple[np.ndarray, np.ndarray]:
     seq = "".join(seq.split())  # FASTA line breaks / stray whitespace
     if not seq:
         raise SequenceError(f"sequence {name!r} is empty; pass at least one base")
@@ -126,7 +180,7 @@ def _encode_string(seq: str, name: str, table: np.ndarray, n_channels: int,
         bad = next(i for i, ch in enumerate(seq) if ord(ch) > 127)
         raise SequenceError(
             f"sequence {name!r} has the non-DNA character {seq[bad]!r} at position {bad + 1}; "
-            f"only the vocabulary letters and IUPAC codes ({IUPAC_AMBIGUOUS}) are allowed"
+            f"only the vocabulary letters and IUPAC codes ({IUPAC_AMBIGUOUS}) are allowed{hint}"
         ) from exc
     codes = table[raw]
     invalid = np.flatnonzero(codes == _INVALID)
@@ -136,7 +190,7 @@ def _encode_string(seq: str, name: str, table: np.ndarray, n_channels: int,
         raise SequenceError(
             f"sequence {name!r} has {invalid.size} non-DNA character(s) {shown} "
             f"(first at position {first + 1}); only the vocabulary letters and IUPAC ambiguity "
-            f"codes ({IUPAC_AMBIGUOUS}) are allowed. Remove them or map them to N first."
+            f"codes ({IUPAC_AMBIGUOUS}) are allowed. Remove them or map them to N first.{hint}"
         )
     onehot = np.zeros((codes.size, n_channels), dtype=np.float32)
     known = codes >= 0
@@ -147,16 +201,111 @@ def _encode_string(seq: str, name: str, table: np.ndarray, n_channels: int,
     return onehot, amb
 
 
+def _row_kinds(onehot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(one_hot, n_code)`` masks over the rows (last axis = channels).
+
+    ``one_hot``: exactly one 1 and zeros elsewhere (max 1, min >= 0, sum 1).
+    ``n_code``: a legitimate encoding of N, all zeros (deepG "zero") or 1/C each ("equal").
+    """
+    channels = onehot.shape[-1]
+    if channels <= 64:
+        # Column by column: numpy reduces a short last axis slowly (8M values: 10x faster).
+        high, low, total = (onehot[..., 0].copy() for _ in range(3))
+        for c in range(1, channels):
+            column = onehot[..., c]
+            np.maximum(high, column, out=high)
+            np.minimum(low, column, out=low)
+            total += column
+    else:
+        high, low, total = onehot.max(axis=-1), onehot.min(axis=-1), onehot.sum(axis=-1)
+    one_hot = (high == 1.0) & (low >= 0.0) & (total == 1.0)
+    equal = (high - low <= 1e-6) & (np.abs(high - 1.0 / onehot.shape[-1]) <= 1e-6)
+    return one_hot, ((high == 0.0) & (low == 0.0)) | equal
+
+
 def _ambiguous_rows(onehot: np.ndarray) -> np.ndarray:
     """Rows that are not exactly one-hot (zero rows, 0.25 rows, soft values)."""
-    return ~((onehot.max(axis=-1) == 1.0) & (onehot.sum(axis=-1) == 1.0))
+    return ~_row_kinds(onehot)[0]
 
 
-def read_fasta(path) -> list[tuple[str, str]]:
+def _warn_not_one_hot(arr: np.ndarray, vocabulary: tuple[str, ...], one_hot: np.ndarray,
+                      n_code: np.ndarray) -> None:
+    """Warn about rows that are neither one-hot nor an encoding of N."""
+    bad = ~(one_hot | n_code)
+    n_bad = int(bad.sum())
+    if not n_bad:
+        return
+    values = arr[bad]
+    kinds = []
+    if (values > 1).any():
+        kinds.append(f"values above 1 (largest {float(values.max()):g})")
+    if (values < 0).any():
+        kinds.append(f"negative values (smallest {float(values.min()):g})")
+    fractional = (values > 0) & (values < 1)
+    if fractional.any():
+        kinds.append(f"fractional values such as {float(values[fractional][0]):g}")
+    if not kinds:
+        kinds.append("more than one 1 per position")
+    seq_i, pos_i = (int(i) for i in np.argwhere(bad)[0])
+    row = ", ".join(f"{v:g}" for v in arr[seq_i, pos_i].tolist())
+    warnings.warn(
+        f"the one-hot array has {n_bad} of {bad.size} row(s) (positions) that are not one-hot "
+        f"and not an encoding of N (all zeros, or 1/C each): {'; '.join(kinds)}. First at "
+        f"sequence {seq_i + 1}, position {pos_i + 1}: [{row}]. They are passed to the model "
+        f"as given and marked ambiguous (decoded as N); check the encoding (one 1 per position, "
+        f"channels in the order {', '.join(vocabulary)}).",
+        DeepGInterpretWarning,
+        stacklevel=3,
+    )
+
+
+def _fasta_lines(path: Path, shown: str):
+    """Text lines of a FASTA file; gzip is recognised by its content, not its name."""
+    try:
+        with open(path, "rb") as probe:
+            compressed = probe.read(2) == GZIP_MAGIC
+    except PermissionError as exc:
+        raise SequenceError(
+            f"FASTA file {shown} cannot be read (permission denied); check its permissions"
+        ) from exc
+    opener = gzip.open if compressed else open
+    try:
+        # utf-8-sig drops a byte order mark (files saved by Windows editors).
+        with opener(path, "rt", encoding="utf-8-sig") as handle:
+            yield from handle
+    except UnicodeDecodeError as exc:
+        raise SequenceError(
+            f"FASTA file {shown} is not a text file ({'its decompressed content' if compressed else 'it'} "
+            f"holds the byte 0x{exc.object[exc.start]:02x}, which is not UTF-8 text); pass a "
+            "FASTA text file (gzip-compressed is fine)"
+        ) from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise SequenceError(
+            f"FASTA file {shown} is gzip-compressed but the file is truncated/corrupt "
+            f"({type(exc).__name__}: {exc}); download or compress it again"
+        ) from None
+
+
+def read_fasta(path, *, check_ids: bool = False) -> list[tuple[str, str]]:
     """Read a (possibly gzipped) FASTA file into ``(id, sequence)`` pairs.
 
-    Uses Biopython's parser. Raises :class:`SequenceError` for a missing or
-    empty file.
+    gzip is recognised by the file's content (its magic bytes), so ``x.fa`` holding
+    gzip data and ``x.fa.gz`` holding plain text both read correctly. A UTF-8 byte
+    order mark is ignored. The id of a record is the first word of its header line.
+
+    Raises :class:`SequenceError` for a missing path, a directory, a file that is not
+    FASTA text (no ``>`` header before the first sequence line, binary content), a
+    truncated gzip file or a file with no records.
+
+    Parameters
+    ----------
+    path : str or path
+        The FASTA file (plain or gzip).
+    check_ids : bool
+        Also raise :class:`SequenceError` for a record whose header has no id (a
+        bare ``>``, named by its record number) and for repeated ids, as
+        :func:`encode` does (ids name the rows of every table). Default is False:
+        ids are returned as they are (an empty header gives the id ``''``).
 
     Examples
     --------
@@ -166,19 +315,72 @@ def read_fasta(path) -> list[tuple[str, str]]:
     >>> read_fasta(p)
     [('s1', 'ACGT'), ('s2', 'GGCC')]
     """
-    from Bio import SeqIO
-
-    path = Path(path)
+    if isinstance(path, (bytes, bytearray)):
+        path = os.fsdecode(bytes(path))
+    if not isinstance(path, (str, os.PathLike)):
+        raise ArgumentTypeError(
+            f"path must be a FASTA file path (str or pathlib.Path), got {type(path).__name__}"
+        )
+    path = Path(path).expanduser()
+    shown = repr(str(path))
+    if path.is_dir():
+        raise SequenceError(
+            f"FASTA path {shown} is a directory, not a file; pass a FASTA file "
+            "(.fasta/.fa, gzip ok), e.g. one of the files inside it"
+        )
+    if not path.exists():
+        raise SequenceError(f"FASTA file {shown} does not exist; check the path")
     if not path.is_file():
-        raise SequenceError(f"FASTA file {str(path)!r} does not exist; check the path")
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt") as handle:
-        records = [(rec.id, str(rec.seq)) for rec in SeqIO.parse(handle, "fasta")]
+        raise SequenceError(f"FASTA path {shown} is not a regular file; pass a FASTA file")
+
+    records: list[tuple[str, list[str]]] = []
+    lines = _fasta_lines(path, shown)
+    for number, line in enumerate(lines, start=1):
+        if line.startswith(">"):
+            title = line[1:].strip()
+            if not title and check_ids:
+                raise SequenceError(
+                    f"FASTA file {shown}: record {len(records) + 1} (line {number}) has an empty "
+                    "id (its header line is just '>'); give every record a name, e.g. "
+                    f"'>seq_{len(records) + 1}'"
+                )
+            records.append((title.split(None, 1)[0] if title else "", []))
+        elif not records:
+            if not line.strip() or line.startswith(";"):
+                continue  # blank lines and old-style ';' comments before the first record
+            lines.close()
+            first = line.strip()
+            first = first[:40] + ("..." if len(first) > 40 else "")
+            raise SequenceError(
+                f"FASTA file {shown} does not start with a header line: line {number} is "
+                f"{first!r}, but FASTA records start with '>name'. If the file holds plain "
+                "sequence text, add a header line such as '>seq_1' before it, or pass the "
+                "sequence itself as a string"
+            )
+        else:
+            records[-1][1].append(line.strip())
     if not records:
         raise SequenceError(
-            f"FASTA file {str(path)!r} holds no sequences (is it FASTA? records start with '>')"
+            f"FASTA file {shown} holds no sequences (is it FASTA? records start with '>')"
         )
-    return records
+    pairs = [(name, "".join(parts)) for name, parts in records]
+    if check_ids:
+        _check_unique_ids([name for name, _ in pairs], f"FASTA file {shown} has repeated record ids",
+                          " in the file, or name the records with seq_ids=")
+    return pairs
+
+
+def _check_unique_ids(ids, what: str, where: str = "") -> None:
+    """Raise SequenceError naming repeated ids: rows of every table are keyed by them."""
+    counts = Counter(ids)
+    repeated = [(name, k) for name, k in counts.items() if k > 1]
+    if repeated:
+        shown = ", ".join(f"{name!r} ({k} times)" for name, k in repeated[:5])
+        more = f" and {len(repeated) - 5} more" if len(repeated) > 5 else ""
+        raise SequenceError(
+            f"{what}: {shown}{more}. Sequence ids must be unique (they name the rows of every "
+            f"table); make them unique{where}, e.g. by adding a suffix ('x_1', 'x_2')"
+        )
 
 
 def is_fasta_name(name: str) -> bool:
@@ -194,66 +396,171 @@ def looks_like_path(text: str) -> bool:
     return os.sep in text or "/" in text or is_fasta_name(text)
 
 
-def _sources(sequences, seq_ids, table, vocabulary, ambiguous):
-    """Yield ``(id, onehot (L, C), ambiguous (L,))`` for every input sequence."""
-    n_channels = len(vocabulary)
-    if isinstance(sequences, np.ndarray) or type(sequences).__module__.startswith("tensorflow"):
-        arr = np.asarray(sequences, dtype=np.float32)
-        if arr.ndim == 2:
-            arr = arr[None]
-        if arr.ndim != 3:
-            raise ShapeError(
-                f"a one-hot array must have shape (L, C) or (n, L, C); got shape {arr.shape}"
-            )
-        if arr.shape[0] == 0 or arr.shape[1] == 0:
-            raise SequenceError(f"the one-hot array is empty (shape {arr.shape})")
-        if arr.shape[2] != n_channels:
-            raise ShapeError(
-                f"the one-hot array has {arr.shape[2]} channels but the vocabulary "
-                f"{vocabulary} has {n_channels}; pass vocabulary= with one letter per channel"
-            )
-        if not np.isfinite(arr).all():
-            raise SequenceError("the one-hot array contains NaN or infinite values")
-        ids = list(seq_ids) if seq_ids is not None else [f"seq_{i + 1}" for i in range(arr.shape[0])]
-        if len(ids) != arr.shape[0]:
-            raise SequenceError(f"seq_ids has {len(ids)} names for {arr.shape[0]} sequences")
-        arr = np.ascontiguousarray(arr)
-        for i in range(arr.shape[0]):
-            yield str(ids[i]), arr[i], _ambiguous_rows(arr[i])
-        return
+def _ascii(data: bytes, what: str) -> str:
+    try:
+        return bytes(data).decode("ascii")
+    except UnicodeDecodeError as exc:
+        raise SequenceError(
+            f"{what} is bytes that are not ASCII text (byte 0x{exc.object[exc.start]:02x} at "
+            f"offset {exc.start}); pass DNA as a str such as 'ACGT'"
+        ) from None
 
+
+def _is_string_array(arr: np.ndarray) -> bool:
+    if arr.dtype.kind in "US":
+        return True
+    if arr.dtype.kind == "O" and arr.size:
+        return all(isinstance(v, (str, bytes)) for v in arr.flat)
+    return False
+
+
+def _normalize_input(sequences):
+    """Bring bytes, string arrays and tensors to str / list / numeric ndarray form."""
+    if isinstance(sequences, (bytes, bytearray)):
+        return _ascii(sequences, "sequences")
+    if type(sequences).__module__.startswith("tensorflow"):
+        try:
+            sequences = np.asarray(sequences)
+        except Exception as exc:  # tf raises its own types
+            raise ArgumentTypeError(
+                f"sequences is a {type(sequences).__name__} that cannot become a numpy array "
+                f"({exc}); pass a one-hot array (n, L, C) or DNA strings"
+            ) from None
+    if not isinstance(sequences, np.ndarray):
+        return sequences
+    if _is_string_array(sequences):
+        if sequences.ndim == 0:
+            item = sequences.item()
+            return _ascii(item, "sequences") if isinstance(item, bytes) else item
+        if sequences.ndim != 1:
+            raise ArgumentTypeError(
+                f"sequences is a {sequences.ndim}-D array of strings with shape "
+                f"{sequences.shape}; pass a 1-D array or a list with one DNA string per "
+                "sequence (join characters first, e.g. [''.join(row) for row in arr])"
+            )
+        return [_ascii(v, f"sequence {i + 1}") if isinstance(v, bytes) else str(v)
+                for i, v in enumerate(sequences.tolist())]
+    if sequences.dtype.kind not in "biuf":
+        try:
+            return np.asarray(sequences, dtype=np.float32)
+        except (TypeError, ValueError):
+            raise ArgumentTypeError(
+                f"sequences is a numpy array of dtype {sequences.dtype} that is neither numbers "
+                "(a one-hot array (n, L, C)) nor strings (DNA, one per sequence); pass one of those"
+            ) from None
+    return sequences
+
+
+def _as_id_list(seq_ids) -> list | None:
+    if seq_ids is None:
+        return None
+    if isinstance(seq_ids, (str, bytes)):
+        seq_ids = [seq_ids]  # a single name (R hands a length-1 character vector over as str)
+    elif isinstance(seq_ids, np.ndarray):
+        seq_ids = seq_ids.ravel().tolist()
+    try:
+        ids = list(seq_ids)
+    except TypeError:
+        raise ArgumentTypeError(
+            f"seq_ids must be a list of names (one per sequence), got {type(seq_ids).__name__}"
+        ) from None
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in ids]
+
+
+def _check_ids(ids: list[str], n: int, from_seq_ids: bool) -> None:
+    if from_seq_ids and len(ids) != n:
+        raise SequenceError(
+            f"seq_ids has {len(ids)} names for {n} sequences; give exactly one name per sequence"
+        )
+    empty = [i + 1 for i, name in enumerate(ids) if not name.strip()]
+    if empty:
+        what = "seq_ids" if from_seq_ids else "the sequence names"
+        raise SequenceError(
+            f"{what} has empty name(s) at position(s) {empty[:10]}; give every sequence a "
+            "non-empty name"
+        )
+    _check_unique_ids(ids, "seq_ids has repeated names" if from_seq_ids
+                      else "the sequences have repeated names")
+
+
+def _array_sources(arr: np.ndarray, ambiguous: np.ndarray, seq_ids):
+    """Yield ``(id, onehot (L, C), ambiguous (L,))`` for every row of a one-hot array."""
+    ids = seq_ids if seq_ids is not None else [f"seq_{i + 1}" for i in range(arr.shape[0])]
+    _check_ids(ids, arr.shape[0], seq_ids is not None)
+    for i in range(arr.shape[0]):
+        yield ids[i], arr[i], ambiguous[i]
+
+
+def _string_pairs(sequences, renamed: bool) -> tuple[list[tuple[str, object]], str]:
+    """``(id, sequence)`` pairs of the non-array inputs, and an error hint for one string."""
+    hint = ""
     if isinstance(sequences, (str, os.PathLike)):
         text = os.fspath(sequences)
-        if isinstance(sequences, os.PathLike) or os.path.isfile(text) or looks_like_path(text):
-            pairs = read_fasta(text)
-        else:
-            pairs = [("seq_1", text)]
-    elif isinstance(sequences, Mapping):
-        pairs = [(str(k), v) for k, v in sequences.items()]
-    elif isinstance(sequences, Sequence):
+        if isinstance(text, bytes):
+            text = os.fsdecode(text)
+        if (isinstance(sequences, os.PathLike) or os.path.isfile(text) or os.path.isdir(text)
+                or looks_like_path(text)):
+            # FASTA ids are checked for repeats unless seq_ids= renames the records.
+            return read_fasta(text, check_ids=not renamed), hint
+        if "." in text or "\\" in text:
+            hint = (" If this string was meant as a file path: no such file exists; check "
+                    "the path")
+        return [("seq_1", text)], hint
+    if isinstance(sequences, Mapping):
+        if len(sequences) == 0:
+            raise SequenceError("no sequences given (an empty dict); pass at least one sequence")
+        return [(str(k), v) for k, v in sequences.items()], hint
+    if isinstance(sequences, Sequence):
         if len(sequences) == 0:
             raise SequenceError("no sequences given (an empty list); pass at least one sequence")
         pairs = []
         for i, s in enumerate(sequences):
+            if isinstance(s, (bytes, bytearray)):
+                s = _ascii(s, f"sequence {i + 1}")
             if not isinstance(s, str):
+                extra = ("; to encode one-hot arrays, stack them into one (n, L, C) array with "
+                         "np.stack" if isinstance(s, np.ndarray) else "")
                 raise ArgumentTypeError(
-                    f"sequence {i + 1} is a {type(s).__name__}; a list must hold DNA strings"
+                    f"sequence {i + 1} is a {type(s).__name__}; a list must hold DNA strings{extra}"
                 )
             pairs.append((f"seq_{i + 1}", s))
-    else:
-        raise ArgumentTypeError(
-            "sequences must be a DNA string, a FASTA path, a list or dict of DNA strings, or a "
-            f"one-hot array (n, L, C); got {type(sequences).__name__}"
-        )
+        return pairs, hint
+    raise ArgumentTypeError(
+        "sequences must be a DNA string, a FASTA path, a list or dict of DNA strings, or a "
+        f"one-hot array (n, L, C); got {type(sequences).__name__}"
+    )
+
+
+def _string_sources(sequences, seq_ids, table, vocabulary, ambiguous):
+    """Yield ``(id, onehot (L, C), ambiguous (L,))`` for every input string."""
+    pairs, hint = _string_pairs(sequences, seq_ids is not None)
     if seq_ids is not None:
-        if len(seq_ids) != len(pairs):
-            raise SequenceError(f"seq_ids has {len(seq_ids)} names for {len(pairs)} sequences")
-        pairs = [(str(n), s) for n, (_, s) in zip(seq_ids, pairs)]
+        _check_ids(seq_ids, len(pairs), True)
+        pairs = [(n, s) for n, (_, s) in zip(seq_ids, pairs)]
+    else:
+        _check_ids([name for name, _ in pairs], len(pairs), False)
     for name, seq in pairs:
+        if isinstance(seq, (bytes, bytearray)):
+            seq = _ascii(seq, f"sequence {name!r}")
         if not isinstance(seq, str):
             raise ArgumentTypeError(f"sequence {name!r} is a {type(seq).__name__}, not a DNA string")
-        onehot, amb = _encode_string(seq, name, table, n_channels, ambiguous)
+        onehot, amb = _encode_string(seq, name, table, len(vocabulary), ambiguous, hint)
         yield name, onehot, amb
+
+
+def _onehot_array(arr: np.ndarray) -> np.ndarray:
+    arr = np.asarray(arr, dtype=np.float32)
+    if arr.ndim == 2:
+        arr = arr[None]
+    if arr.ndim != 3:
+        raise ShapeError(
+            f"a one-hot array must have shape (L, C) or (n, L, C); got shape {arr.shape}"
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0 or arr.shape[2] == 0:
+        raise SequenceError(f"the one-hot array is empty (shape {arr.shape})")
+    if not np.isfinite(arr).all():
+        raise SequenceError("the one-hot array contains NaN or infinite values")
+    return np.ascontiguousarray(arr)
 
 
 def _window_starts(length: int, maxlen: int, step: int) -> np.ndarray:
@@ -265,15 +572,17 @@ def _window_starts(length: int, maxlen: int, step: int) -> np.ndarray:
 
 
 def encode(sequences, *, maxlen: int | None = None, window_step: int | None = None,
-           pad: str | None = None, vocabulary=DNA_VOCABULARY, ambiguous: str = "zero",
+           pad: str | None = None, vocabulary=None, ambiguous: str = "zero",
            seq_ids=None) -> EncodedSequences:
     """One-hot encode DNA for a deepG/Keras model.
 
     Parameters
     ----------
-    sequences : str, path, list of str, dict, np.ndarray or EncodedSequences
-        A DNA string, a FASTA file path (gzip ok), a list or ``{id: sequence}``
-        dict of DNA strings, or a one-hot array ``(L, C)`` / ``(n, L, C)``.
+    sequences : str, path, bytes, list of str, dict, np.ndarray or EncodedSequences
+        A DNA string (``bytes`` are read as ASCII), a FASTA file path (gzip ok,
+        recognised by content), a list, 1-D numpy array of strings or
+        ``{id: sequence}`` dict of DNA strings, or a one-hot array ``(L, C)`` /
+        ``(n, L, C)`` (an ``EncodedSequences`` is returned as it is).
     maxlen : int, optional
         Bring every sequence to this length. Longer ones are cut into windows
         (``window_step`` needed); shorter ones need ``pad``. Default is None:
@@ -284,19 +593,34 @@ def encode(sequences, *, maxlen: int | None = None, window_step: int | None = No
     pad : {None, "left", "right"}
         Pad sequences shorter than ``maxlen`` with all-zero rows on this side.
         Default is None (shorter sequences raise an error).
-    vocabulary : sequence of str
-        Channel letters in order. Default is deepG's ``("A", "C", "G", "T")``.
+    vocabulary : sequence of str, optional
+        Channel labels in order. Default is None, which means deepG's
+        ``("A", "C", "G", "T")`` for strings and FASTA files. For a one-hot array
+        with ``C`` channels, None means ``("A", "C", "G", "T")`` when ``C == 4`` and
+        the generic labels ``("ch1", ..., "chC")`` otherwise (they become the
+        ``base`` levels of the tables). A vocabulary given explicitly must have one
+        label per channel; for strings the labels must be single letters, for
+        arrays any distinct labels.
     ambiguous : {"zero", "equal", "discard"}
         Encoding of N and IUPAC codes: all-zero rows (deepG default), 1/C per
         channel, or drop the windows that contain any.
     seq_ids : list of str, optional
         Names for the sequences (default: FASTA ids, dict keys or ``seq_1..``).
+        Names must be non-empty and unique; repeated names raise
+        :class:`SequenceError` (nothing is merged). A single str names a single
+        sequence.
 
     Returns
     -------
     EncodedSequences
         ``onehot`` float32 ``(n, L, C)`` plus ids, 1-based starts and an
         ambiguity mask.
+
+    Warns
+    -----
+    DeepGInterpretWarning
+        For a one-hot array with rows that are neither one-hot nor an encoding of
+        N (all zeros or 1/C each), e.g. a row of 7s, negative or soft values.
 
     Examples
     --------
@@ -307,6 +631,8 @@ def encode(sequences, *, maxlen: int | None = None, window_step: int | None = No
     [False, False, False, False, True]
     >>> encode("ACGTACGTAC", maxlen=4, window_step=3).seq_ids
     ['seq_1:1-4', 'seq_1:4-7', 'seq_1:7-10']
+    >>> encode(np.eye(5, dtype="float32")).vocabulary
+    ('ch1', 'ch2', 'ch3', 'ch4', 'ch5')
     """
     if isinstance(sequences, EncodedSequences):
         if maxlen is not None and sequences.length != maxlen:
@@ -315,24 +641,29 @@ def encode(sequences, *, maxlen: int | None = None, window_step: int | None = No
                 "encode them again from the DNA with maxlen= and window_step= or pad="
             )
         return sequences
-    vocabulary = _check_vocabulary(vocabulary)
     if ambiguous not in AMBIGUOUS_MODES:
         raise SequenceError(f"ambiguous must be one of {AMBIGUOUS_MODES}, got {ambiguous!r}")
     if pad not in PAD_MODES:
         raise SequenceError(f"pad must be None, 'left' or 'right', got {pad!r}")
-    if maxlen is not None:
-        if isinstance(maxlen, bool) or int(maxlen) != maxlen or maxlen < 1:
-            raise SequenceError(f"maxlen must be a positive integer, got {maxlen!r}")
-        maxlen = int(maxlen)
-    if window_step is not None:
-        if isinstance(window_step, bool) or int(window_step) != window_step or window_step < 1:
-            raise SequenceError(f"window_step must be a positive integer, got {window_step!r}")
-        window_step = int(window_step)
+    maxlen = _positive_int(maxlen, "maxlen")
+    window_step = _positive_int(window_step, "window_step")
+    seq_ids = _as_id_list(seq_ids)
 
-    table = _lookup_table(vocabulary)
+    sequences = _normalize_input(sequences)
+    if isinstance(sequences, np.ndarray):
+        arr = _onehot_array(sequences)
+        vocabulary = _array_vocabulary(vocabulary, arr.shape[2])
+        one_hot, n_code = _row_kinds(arr)
+        _warn_not_one_hot(arr, vocabulary, one_hot, n_code)
+        sources = _array_sources(arr, ~one_hot, seq_ids)
+    else:
+        vocabulary = DNA_VOCABULARY if vocabulary is None else _check_vocabulary(vocabulary)
+        sources = _string_sources(sequences, seq_ids, _lookup_table(vocabulary), vocabulary,
+                                  ambiguous)
+
     rows, amb_rows, ids, source_ids, starts = [], [], [], [], []
     lengths = []
-    for index, (name, onehot, amb) in enumerate(_sources(sequences, seq_ids, table, vocabulary, ambiguous)):
+    for index, (name, onehot, amb) in enumerate(sources):
         length = onehot.shape[0]
         lengths.append(length)
         if maxlen is None or length == maxlen:
@@ -407,22 +738,44 @@ def encode(sequences, *, maxlen: int | None = None, window_step: int | None = No
     return encoded
 
 
-def decode(onehot, vocabulary=DNA_VOCABULARY) -> list[str]:
+def _positive_int(value, name: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        ok = not isinstance(value, (bool, np.bool_)) and int(value) == value and value >= 1
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise SequenceError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def decode(onehot, vocabulary=None) -> list[str]:
     """Decode one-hot rows to strings; rows that are not one-hot become ``N``.
+
+    ``vocabulary`` None means ``A, C, G, T`` for 4 channels and ``ch1 .. chC``
+    otherwise. With single-letter labels each row is one string of letters; with
+    longer labels (``ch1``, ...) the labels of a row are joined by spaces.
 
     Examples
     --------
     >>> decode(encode("ACGNT").onehot)
     ['ACGNT']
+    >>> decode(np.eye(5, dtype="float32")[[0, 4]])
+    ['ch1 ch5']
     """
-    vocabulary = _check_vocabulary(vocabulary)
     arr = np.asarray(onehot)
     if arr.ndim == 2:
         arr = arr[None]
-    letters = np.array(list(vocabulary) + ["N"])
+    if arr.ndim != 3:
+        raise ShapeError(f"decode needs a one-hot array (L, C) or (n, L, C); got shape {arr.shape}")
+    vocabulary = _array_vocabulary(vocabulary, arr.shape[-1])
+    letters = np.array(list(vocabulary) + ["N"], dtype=object)
     idx = arr.argmax(axis=-1)
     idx[_ambiguous_rows(arr)] = len(vocabulary)
-    return ["".join(row) for row in letters[idx]]
+    sep = "" if all(len(v) == 1 for v in vocabulary) else " "
+    return [sep.join(row) for row in letters[idx]]
 
 
-__all__ = ["DNA_VOCABULARY", "EncodedSequences", "encode", "decode", "read_fasta"]
+__all__ = ["DNA_VOCABULARY", "EncodedSequences", "encode", "decode", "read_fasta",
+           "generic_vocabulary"]

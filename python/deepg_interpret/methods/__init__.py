@@ -1,0 +1,1 @@
+"""Explanation methods. Each module is one method (or one family); ``registry`` lists them."""

@@ -1,0 +1,236 @@
+"""What every method does before its own work: resolve the model, encode the inputs.
+
+A method's tidy function (``integrated_gradients(model, sequences, ...)``) calls
+:func:`prepare` once; its array function then works on ``(adapter, inputs)`` only.
+Encoding options (``maxlen``, ``window_step``, ``pad``, ``ambiguous``,
+``vocabulary``, ``seq_ids``) reach ``prepare`` as ``**encode_options`` and are
+checked here, once, so a method's signature does not re-list them.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from ..errors import ArgumentTypeError, InputError, ShapeError
+from ..io.models import ModelAdapter, load_model
+from ..io.sequences import DNA_VOCABULARY, EncodedSequences, encode
+
+MAX_SEED = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class EncodeOptions:
+    """How sequences are turned into the model's input (see :func:`encode`).
+
+    Attributes
+    ----------
+    maxlen : int, optional
+        Length to bring sequences to. Default None: the model's own maxlen.
+    window_step : int, optional
+        Cut longer sequences into windows starting every ``window_step`` bases.
+    pad : {None, "left", "right"}
+        Pad shorter sequences with all-zero rows on this side.
+    ambiguous : {"zero", "equal", "discard"}
+        Encoding of N and IUPAC codes (deepG's ``ambiguous_nuc``). Default "zero".
+    vocabulary : sequence of str, optional
+        Channel letters in order. Default: ``A, C, G, T`` for 4-channel models;
+        models with other channel counts need it for DNA strings (arrays get
+        generic channel labels without it).
+    seq_ids : list of str, optional
+        Names of the sequences.
+    """
+
+    maxlen: int | None = None
+    window_step: int | None = None
+    pad: str | None = None
+    ambiguous: str = "zero"
+    vocabulary: tuple | None = None
+    seq_ids: tuple | None = None
+
+    @classmethod
+    def from_kwargs(cls, options: dict, *, function: str = "this function") -> EncodeOptions:
+        """Options from keyword arguments; unknown names raise with the valid ones."""
+        names = [f.name for f in fields(cls)]
+        unknown = [k for k in options if k not in names]
+        if unknown:
+            name = unknown[0]
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ArgumentTypeError(
+                f"{function}() got an unexpected argument {name!r}.{hint} Encoding options are "
+                f"{names}; see help({function}) for the method's own arguments"
+            )
+        values = dict(options)
+        for key in ("vocabulary", "seq_ids"):
+            if values.get(key) is not None and not isinstance(values[key], str):
+                values[key] = tuple(values[key])
+        return cls(**values)
+
+    def as_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass
+class Prepared:
+    """A method's starting point: the model adapter and the encoded inputs.
+
+    Attributes
+    ----------
+    adapter : ModelAdapter
+    inputs : EncodedSequences
+        Rows as ``(n, L, C)`` with ids, starts and the ambiguity mask.
+    x : np.ndarray
+        The same rows in the model's input layout ``(n, *adapter.item_shape)``.
+    options : EncodeOptions
+    """
+
+    adapter: ModelAdapter
+    inputs: EncodedSequences
+    x: np.ndarray
+    options: EncodeOptions
+
+
+def resolve_adapter(model, *, output: str | None = None, class_names=None) -> ModelAdapter:
+    """The model as a :class:`ModelAdapter`; ``output=None`` keeps an adapter's own setting."""
+    default = model.output if isinstance(model, ModelAdapter) else "probability"
+    return load_model(model, output=output or default, class_names=class_names)
+
+
+def model_layout(adapter: ModelAdapter, inputs: EncodedSequences) -> np.ndarray:
+    """``inputs.onehot`` reshaped to the model's item shape (``-1`` for an open maxlen)."""
+    item = adapter.item_shape
+    shape = (len(inputs),) + tuple(-1 if d is None else d for d in item)
+    return adapter.check_input(inputs.onehot.reshape(shape))
+
+
+def encode_for(adapter: ModelAdapter, sequences, options: EncodeOptions) -> EncodedSequences:
+    """Encode ``sequences`` in the model's layout (length and channels checked)."""
+    item = adapter.item_shape
+    # Time-distributed models see (n_samples, maxlen, C); the sequence is their concatenation.
+    model_len = None if item[-2] is None else int(np.prod(item[:-1]))
+    if options.maxlen is not None and model_len is not None and options.maxlen != model_len:
+        raise ShapeError(
+            f"maxlen = {options.maxlen} but the model's input length is {model_len}; leave "
+            "maxlen unset (the model's is used) and use window_step= or pad= to fit the sequences"
+        )
+    if isinstance(sequences, np.ndarray) and sequences.ndim == len(item) + 1 and len(item) == 3:
+        sequences = sequences.reshape(sequences.shape[0], -1, sequences.shape[-1])
+    vocabulary = options.vocabulary
+    if vocabulary is None and adapter.n_channels == len(DNA_VOCABULARY):
+        vocabulary = DNA_VOCABULARY
+    inputs = encode(sequences, maxlen=options.maxlen or model_len,
+                    window_step=options.window_step, pad=options.pad, vocabulary=vocabulary,
+                    ambiguous=options.ambiguous, seq_ids=options.seq_ids)
+    channels = inputs.onehot.shape[-1]
+    if channels != adapter.n_channels:
+        raise ShapeError(
+            f"the sequences are encoded with {channels} channels but the model expects "
+            f"{adapter.n_channels}; pass vocabulary= with the {adapter.n_channels} letters the "
+            "model was trained on, in order (deepG's `vocabulary` argument)"
+        )
+    return inputs
+
+
+def prepare(model, sequences, *, output: str | None = None, class_names=None,
+            function: str = "this function", **encode_options) -> Prepared:
+    """Adapter and encoded inputs for a method.
+
+    Parameters
+    ----------
+    model : keras model, path or ModelAdapter
+        See :func:`load_model`.
+    sequences : str, FASTA path, list/dict of str, one-hot array or EncodedSequences
+        See :func:`encode`.
+    output : {"probability", "logit"}, optional
+        None keeps a ModelAdapter's setting (else "probability").
+    class_names : list of str, optional
+    function : str
+        The public function's name, for error messages.
+    **encode_options
+        Fields of :class:`EncodeOptions`.
+
+    Examples
+    --------
+    >>> import keras
+    >>> m = keras.Sequential([keras.Input((8, 4)), keras.layers.Flatten(), keras.layers.Dense(2)])
+    >>> p = prepare(m, ["ACGTACGT", "GGGGCCCC"])
+    >>> p.x.shape, p.inputs.seq_ids
+    ((2, 8, 4), ['seq_1', 'seq_2'])
+    """
+    options = EncodeOptions.from_kwargs(encode_options, function=function)
+    adapter = resolve_adapter(model, output=output, class_names=class_names)
+    inputs = encode_for(adapter, sequences, options)
+    return Prepared(adapter=adapter, inputs=inputs, x=model_layout(adapter, inputs),
+                    options=options)
+
+
+def check_seed(seed):
+    """``None`` or a non-negative integer (numpy integers and whole floats accepted).
+
+    Examples
+    --------
+    >>> check_seed(3), check_seed(None)
+    (3, None)
+    """
+    if seed is None:
+        return None
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer, float)):
+        raise InputError(
+            f"seed must be a whole number >= 0 or None, got {seed!r} ({type(seed).__name__}); "
+            "pass e.g. seed=1"
+        )
+    if isinstance(seed, float) and not (np.isfinite(seed) and seed.is_integer()):
+        raise InputError(f"seed must be a whole number >= 0 or None, got {seed!r}; pass e.g. seed=1")
+    seed = int(seed)
+    if not 0 <= seed <= MAX_SEED:
+        raise InputError(f"seed must be between 0 and 2**63 - 1, got {seed}; pass e.g. seed=1")
+    return seed
+
+
+def check_count(value, name: str, *, minimum: int = 1, maximum: int | None = None,
+                hint: str = "") -> int:
+    """A whole number in ``[minimum, maximum]`` or an :class:`InputError` naming ``name``.
+
+    Examples
+    --------
+    >>> check_count(5.0, "steps")
+    5
+    """
+    ok = (not isinstance(value, (bool, np.bool_))
+          and isinstance(value, (int, np.integer, float))
+          and (not isinstance(value, float) or (np.isfinite(value) and value.is_integer())))
+    if not ok or int(value) < minimum:
+        raise InputError(f"{name} must be a whole number >= {minimum}, got {value!r}" + hint)
+    if maximum is not None and int(value) > maximum:
+        raise InputError(f"{name} = {int(value)} is more than the maximum {maximum:,}" + hint)
+    return int(value)
+
+
+def check_choice(value, name: str, choices, error: type = InputError) -> str:
+    """``value`` if it is one of ``choices``, else ``error`` (an InputError) listing them."""
+    if not isinstance(value, str) or value not in choices:
+        close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise error(f"{name} = {value!r} is unknown; choose one of {tuple(choices)}.{hint}")
+    return value
+
+
+def run_settings(adapter: ModelAdapter, method: str, settings: dict) -> dict:
+    """Settings every result records: the method's own plus model output, loader, versions."""
+    from .. import __version__
+
+    try:
+        import tensorflow as tf
+
+        tf_version = tf.__version__
+    except ImportError:  # pragma: no cover
+        tf_version = None
+    return {"method": method, **settings, "output": adapter.output, "loader": adapter.loader,
+            "package_version": __version__, "tensorflow_version": tf_version}
+
+
+__all__ = ["EncodeOptions", "Prepared", "prepare", "resolve_adapter", "encode_for",
+           "model_layout", "check_seed", "check_count", "check_choice", "run_settings"]
