@@ -24,7 +24,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 export RETICULATE_PYTHON := $(CURDIR)/$(PY)
 
-.PHONY: setup setup-python setup-tf215 setup-numpy2 setup-r demo test test-python test-tf215 test-numpy2 test-r check-r bench lint clean
+.PHONY: setup setup-python setup-tf215 setup-numpy2 setup-r setup-deepg demo test test-python test-tf215 test-numpy2 test-r check-r test-deepg bench lint clean
 
 setup: setup-python setup-r
 
@@ -62,12 +62,47 @@ setup-r: .stamp-venv
 	  mkdir -p .Rlib && R CMD INSTALL --no-test-load --library=.Rlib . >/dev/null; \
 	fi
 
+# A real deepG stack (deepG 0.3.1, R keras 2.15, reticulate 1.46) from the source tarballs
+# in $(DEEPG_DEPS) (see its README), in a private library .Rlib-deepg, on the TF 2.15 /
+# Keras 2 virtualenv. Debian packages are installed only when missing.
+DEEPG_DEPS ?= ../shared/r-deps
+RLIB_DEEPG := .Rlib-deepg
+DEEPG_DEBS := r-base-dev r-cran-hdf5r r-cran-data.table r-cran-abind r-cran-stringr r-cran-purrr \
+          r-cran-magrittr r-cran-dplyr r-cran-ggplot2 r-cran-jpeg r-cran-png r-cran-checkmate \
+          r-cran-readr r-cran-zeallot r-cran-whisker r-cran-processx r-cran-yaml r-cran-rstudioapi \
+          r-cran-generics r-cran-r6 r-cran-glue r-cran-rlang r-cran-tidyselect r-cran-jsonlite \
+          r-cran-base64enc r-cran-tibble r-cran-vctrs r-cran-lifecycle r-cran-withr r-cran-cli \
+          r-cran-rcpp r-cran-backports r-cran-hardhat r-cran-rcpptoml r-cran-here r-cran-rappdirs \
+          r-cran-matrix r-cran-circlize r-bioc-complexheatmap r-cran-testthat
+DEEPG_PKGS := reticulate config tfruns tfautograph tensorflow keras yardstick microseq deepG
+
+# Our package is reinstalled on every run (it changes, seconds); the deepG stack only when
+# the stamp is older than the tarballs.
+setup-deepg: setup-tf215 .stamp-deepg
+	R_LIBS=$(CURDIR)/$(RLIB_DEEPG) R CMD INSTALL --no-test-load --library=$(RLIB_DEEPG) . >/dev/null
+
+.stamp-deepg: $(wildcard $(DEEPG_DEPS)/*.tar.gz)
+	@missing=$$(for d in $(DEEPG_DEBS); do dpkg-query -W -f='$${Status}\n' $$d 2>/dev/null | grep -q "install ok installed" || echo $$d; done | sort -u | tr '\n' ' '); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages for deepG: $$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@test -d $(DEEPG_DEPS) || { echo "deepG source tarballs not found in DEEPG_DEPS=$(DEEPG_DEPS)"; exit 1; }
+	rm -rf $(RLIB_DEEPG) && mkdir -p $(RLIB_DEEPG)
+	@for p in $(DEEPG_PKGS); do \
+	  tb=$$(ls $(DEEPG_DEPS)/$${p}_*.tar.gz | head -n 1); \
+	  echo "R CMD INSTALL $$tb"; \
+	  R_LIBS=$(CURDIR)/$(RLIB_DEEPG) R CMD INSTALL --no-test-load --library=$(RLIB_DEEPG) "$$tb" > $(RLIB_DEEPG)/install-$$p.log 2>&1 || { cat $(RLIB_DEEPG)/install-$$p.log; exit 1; }; \
+	done
+	@touch $@
+
 demo: setup
 	$(PY) inst/scripts/demo.py --out demo-output
 	@if [ -f DESCRIPTION ]; then R_LIBS=$(CURDIR)/.Rlib Rscript inst/scripts/demo.R demo-output; fi
 	@echo "Results and plots are in demo-output/"
 
-test: test-python test-tf215 test-numpy2 test-r check-r
+test: test-python test-tf215 test-numpy2 test-r check-r test-deepg
 
 test-python: setup-python
 	$(PY) -m pytest -q -m "not slow" tests/python
@@ -94,6 +129,12 @@ check-r: setup
 	  test -f deepGinterpret.Rcheck/00check.log && ! grep -qE "^Status:.*(ERROR|WARNING)" deepGinterpret.Rcheck/00check.log; \
 	fi
 
+# deepG's own constructors, train_model(), load_cp() and integrated_gradients() against
+# ours, on the real stack (private library first so reticulate 1.46 and R keras 2.15 win).
+test-deepg: setup-deepg
+	R_LIBS=$(CURDIR)/$(RLIB_DEEPG):$(CURDIR)/.Rlib RETICULATE_PYTHON=$(CURDIR)/$(PY215) DGI_REQUIRE_ENGINE=true \
+	  Rscript -e 'testthat::test_dir("tests/deepg", reporter = testthat::ProgressReporter$$new(show_praise = FALSE), stop_on_failure = TRUE)'
+
 bench: setup-python
 	$(PY) bench/bench_ig.py
 
@@ -101,4 +142,4 @@ lint: setup-python
 	$(VENV)/bin/ruff check python tests/python bench
 
 clean:
-	rm -rf $(VENV) $(VENV215) $(VENVNP2) .stamp-* .Rlib build-r demo-output
+	rm -rf $(VENV) $(VENV215) $(VENVNP2) .stamp-* .Rlib .Rlib-deepg build-r demo-output

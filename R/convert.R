@@ -1,21 +1,20 @@
 # Conversions at the R/Python boundary: frames, models, targets, sequences,
-# baselines.
+# model-shaped arrays.
 
+# deepG's default vocabulary (4-channel models); other models name their channels
+# with `vocabulary =`, or get the engine's generic labels ch1 .. chC for arrays.
 BASE_LEVELS <- c("A", "C", "G", "T")
 BASE_COLUMNS <- c("base", "ref_base", "alt_base", "max_base")
-BASELINE_NAMES <- c("zero", "uniform", "shuffle", "dinuc_shuffle", "gc_matched", "background")
-BASELINE_ALIASES <- c(unif = "uniform", zeros = "zero", shuffled = "shuffle",
-                      dinuc = "dinuc_shuffle", dinucleotide_shuffle = "dinuc_shuffle",
-                      gc = "gc_matched")
-IUPAC_DNA <- "ACGTNRYSWKMBDHV"
-FASTA_PATTERN <- "\\.(fa|fasta|fna|ffn|fas|seq)(\\.gz)?$"
+# IUPAC ambiguity codes: encoded as ambiguous whatever the vocabulary.
+IUPAC_AMBIGUOUS <- "NRYSWKMBDHV"
+FASTA_PATTERN <- "\\.(fa|fasta|fna|ffn|fas|faa|seq)(\\.gz)?$"
 
 # ---- data frames ---------------------------------------------------------------
 
 # A pandas DataFrame (Python object) -> plain data.frame.
 # Columns are converted one by one: no pandas index attribute, integer columns
-# as R integers, categoricals as factors, `base`-like columns as factors with
-# levels A, C, G, T (plus N where present). df.attrs -> attr(, "settings").
+# as R integers, categoricals as factors (base columns keep the engine's levels:
+# the vocabulary, plus N for ambiguous positions). df.attrs -> attr(, "settings").
 dgi_frame <- function(pdf) {
   parts <- reticulate::py_to_r(py_helpers()$frame_columns(pdf))
   col_names <- as.character(unlist(parts[[1]]))
@@ -57,15 +56,20 @@ dgi_frame <- function(pdf) {
   df
 }
 
-# Make the R-facing column types hold whatever produced the frame.
+# Make the R-facing column types hold whatever produced the frame: base
+# columns that arrive as strings become factors (A, C, G, T first when the
+# values are DNA), whole-number doubles in integer columns become integers.
 tidy_columns <- function(df) {
   for (col in intersect(BASE_COLUMNS, names(df))) {
+    if (is.factor(df[[col]])) next
     v <- as.character(df[[col]])
-    extra <- setdiff(sort(unique(v[!is.na(v)])), BASE_LEVELS)
-    lv <- if (col == "base") c(BASE_LEVELS, extra) else c(BASE_LEVELS, extra)
-    if (!is.factor(df[[col]]) || !identical(levels(df[[col]]), lv)) {
-      df[[col]] <- factor(v, levels = lv)
+    present <- sort(unique(v[!is.na(v)]))
+    lv <- if (all(present %in% c(BASE_LEVELS, "N"))) {
+      c(BASE_LEVELS, setdiff(present, BASE_LEVELS))
+    } else {
+      present
     }
+    df[[col]] <- factor(v, levels = lv)
   }
   int_cols <- c("position", "start", "end", "steps", "target", "n", "run", "generation",
                 "background_id", "label")
@@ -76,6 +80,44 @@ tidy_columns <- function(df) {
     }
   }
   df
+}
+
+# An R data.frame -> pandas, keeping R's NA (reticulate's own conversion turns a
+# logical NA into True and an integer NA into -2147483648); factors become
+# Categoricals, no R attributes cross.
+r_frame <- function(df) {
+  df <- as.data.frame(df)
+  n_col <- ncol(df)
+  kinds <- character(n_col)
+  values <- vector("list", n_col)
+  lvls <- vector("list", n_col)
+  nas <- vector("list", n_col)
+  for (i in seq_len(n_col)) {
+    v <- df[[i]]
+    nas[[i]] <- unname(is.na(v))
+    if (is.factor(v)) {
+      kinds[i] <- "factor"
+      lvls[i] <- list(as.list(levels(v)))
+      v <- as.integer(v)
+      v[is.na(v)] <- 0L
+    } else if (is.logical(v)) {
+      kinds[i] <- "logical"
+      v[is.na(v)] <- FALSE
+    } else if (is.integer(v)) {
+      kinds[i] <- "integer"
+      v[is.na(v)] <- 0L
+    } else if (is.numeric(v)) {
+      kinds[i] <- "double"
+      v <- as.double(v)
+    } else {
+      kinds[i] <- "character"
+      v <- as.character(v)
+      v[is.na(v)] <- ""
+    }
+    values[[i]] <- unname(v)
+  }
+  py_helpers()$frame_from_r(as.list(names(df)), as.list(kinds), values, lvls, nas,
+                            nrow(df))
 }
 
 # ---- models --------------------------------------------------------------------
@@ -212,13 +254,65 @@ as_target <- function(target, info, arg = "target", call = rlang::caller_env()) 
 looks_like_fasta <- function(x) {
   length(x) == 1 && (grepl(FASTA_PATTERN, x, ignore.case = TRUE) ||
                        (file.exists(x) && !dir.exists(x) &&
-                          !grepl(paste0("^[", IUPAC_DNA, "]+$"), x, ignore.case = TRUE)))
+                          !grepl("^[A-Za-z]+$", x)))
 }
 
-# Sequences as deepG users hold them -> what the engine's encode() takes.
+# `vocabulary` (R) -> NULL or a character vector with one label per channel.
+as_vocabulary <- function(vocabulary, info, arg = "vocabulary",
+                          what = "the model has {n} input channel{?s}",
+                          call = rlang::caller_env()) {
+  if (is.null(vocabulary)) return(NULL)
+  if (is.factor(vocabulary)) vocabulary <- as.character(vocabulary)
+  if (!is.character(vocabulary) || !length(vocabulary) || anyNA(vocabulary) ||
+      any(!nzchar(vocabulary))) {
+    dgi_arg_error("{.arg {arg}} must be a character vector with one label per channel, not {describe(vocabulary)}.",
+                  arg, hint = "For example deepG's {.code c(\"A\", \"C\", \"G\", \"T\")}.", call = call)
+  }
+  single <- all(nchar(vocabulary) == 1L)
+  key <- if (single) toupper(vocabulary) else vocabulary
+  dup <- unique(vocabulary[duplicated(key)])
+  if (length(dup)) {
+    dgi_arg_error("{.arg {arg}} repeats the label{?s} {.val {dup}}; give every channel its own label.",
+                  arg, call = call)
+  }
+  n <- info$n_channels
+  if (!is.null(n) && length(vocabulary) != n) {
+    dgi_arg_error(
+      paste0("{.arg {arg}} has {length(vocabulary)} label{?s} but ", what, "."),
+      arg, hint = "Give the {n} letters the model was trained on, in order (deepG's {.arg vocabulary}).",
+      call = call
+    )
+  }
+  if (single) toupper(vocabulary) else vocabulary
+}
+
+# The letters DNA strings are encoded with: the vocabulary, else A, C, G, T for
+# 4-channel models; other models need a vocabulary.
+string_letters <- function(vocabulary, info, arg, call) {
+  if (!is.null(vocabulary)) {
+    if (any(!grepl("^[A-Za-z]$", vocabulary))) {
+      dgi_arg_error(
+        "{.arg vocabulary} must be single letters to encode sequence strings, not {.val {vocabulary}}.",
+        "vocabulary", hint = "Labels longer than one letter only name the channels of one-hot arrays.",
+        call = call
+      )
+    }
+    return(vocabulary)
+  }
+  n <- info$n_channels
+  if (is.null(n) || n == length(BASE_LEVELS)) return(BASE_LEVELS)
+  dgi_arg_error(
+    "{.arg {arg}} are sequence strings but the model has {n} input channels, not 4 (A, C, G, T).",
+    arg, hint = "Pass {.code vocabulary = } with the {n} letters the model was trained on, in order (deepG's {.arg vocabulary}), or a one-hot array.",
+    call = call
+  )
+}
+
+# Sequences as deepG users hold them -> what the engine's encode() takes:
+# list(sequences = <Python object or FASTA path>, seq_ids = NULL or a list).
 as_sequences <- function(sequences, info, arg = "sequences", window_step = NULL, pad = NULL,
-                         call = rlang::caller_env()) {
-  if (is_python(sequences)) return(sequences)
+                         vocabulary = NULL, call = rlang::caller_env()) {
+  if (is_python(sequences)) return(list(sequences = sequences))
   if (is.data.frame(sequences) && "sequence" %in% names(sequences)) {
     # e.g. dgi_simulate_motifs()$sequences: one row per sequence
     ids <- if ("seq_id" %in% names(sequences)) as.character(sequences$seq_id) else NULL
@@ -233,20 +327,36 @@ as_sequences <- function(sequences, info, arg = "sequences", window_step = NULL,
   }
   if (is.factor(sequences)) sequences <- as.character(sequences)
   if (is.character(sequences)) {
-    return(as_character_sequences(sequences, info, arg, window_step, pad, call))
+    return(as_character_sequences(sequences, info, arg, window_step, pad, vocabulary, call))
   }
   if (is.numeric(sequences) || is.logical(sequences)) {
     return(as_onehot(sequences, info, arg, window_step, pad, call))
   }
+  n <- info$n_channels %||% 4L
   dgi_arg_error(
-    "{.arg {arg}} must be DNA strings, a FASTA path or a one-hot array, not {describe(sequences)}.",
+    "{.arg {arg}} must be sequence strings, a FASTA path or a one-hot array, not {describe(sequences)}.",
     arg,
-    hint = "Give a character vector, a FASTA file, an array with dim c(n, maxlen, 4) (deepG's {.fn seq_encoding_label}) or a Biostrings DNAStringSet.",
+    hint = "Give a character vector, a FASTA file, an array with dim c(n, maxlen, {n}) (deepG's {.fn seq_encoding_label}) or a Biostrings DNAStringSet.",
     call = call
   )
 }
 
-as_character_sequences <- function(x, info, arg, window_step, pad, call) {
+# Names of sequences become seq_ids: they must be unique (the engine keys
+# results by them).
+check_unique_ids <- function(ids, arg, call) {
+  dup <- unique(ids[duplicated(ids)])
+  if (length(dup)) {
+    dgi_arg_error(
+      "{.arg {arg}} has duplicated sequence names: {.val {dup}}.",
+      arg,
+      hint = "Names become the {.field seq_id} of every row and must be unique; make them unique first, e.g. {.code names(x) <- make.unique(names(x))} (for a data frame: {.code df$seq_id <- make.unique(df$seq_id)}).",
+      call = call
+    )
+  }
+  invisible(ids)
+}
+
+as_character_sequences <- function(x, info, arg, window_step, pad, vocabulary, call) {
   if (!length(x)) {
     dgi_arg_error("{.arg {arg}} is empty; give at least one sequence.", arg, call = call)
   }
@@ -254,44 +364,41 @@ as_character_sequences <- function(x, info, arg, window_step, pad, call) {
     i <- which(is.na(x))[1]
     dgi_arg_error("{.arg {arg}}: sequence {i} is NA.", arg, call = call)
   }
+  letters <- string_letters(vocabulary, info, arg, call)
   if (looks_like_fasta(x)) {
     path <- normalizePath(path.expand(x), mustWork = FALSE)
     if (!file.exists(path)) {
       dgi_arg_error("{.arg {arg}}: the FASTA file {.path {path}} does not exist.", arg,
                     hint = "Check the path (relative paths start at {.path {getwd()}}).", call = call)
     }
-    return(path)
+    return(list(sequences = path))
   }
   ids <- names(x)
-  if (is.null(ids) || any(!nzchar(ids) | is.na(ids))) {
-    ids <- paste0("seq_", seq_along(x))
-    named <- FALSE
+  named <- !(is.null(ids) || any(!nzchar(ids) | is.na(ids)))
+  if (named) {
+    check_unique_ids(ids, arg, call)
   } else {
-    named <- TRUE
+    ids <- paste0("seq_", seq_along(x))
   }
   empty <- which(!nzchar(x))
   if (length(empty)) {
     dgi_arg_error("{.arg {arg}}: sequence {empty[1]} ({.val {ids[empty[1]]}}) is empty.", arg,
                   call = call)
   }
-  if (identical(info$n_channels, 4L)) {
-    bad <- regexpr(paste0("[^", IUPAC_DNA, "]"), x, ignore.case = TRUE)
-    if (any(bad > 0)) {
-      i <- which(bad > 0)[1]
-      ch <- substr(x[i], bad[i], bad[i])
-      dgi_arg_error(
-        "{.arg {arg}}: sequence {i} ({.val {ids[i]}}) has the non-DNA character {.val {ch}} at position {bad[i]}.",
-        arg, hint = "Sequences use A, C, G, T (any case); N and IUPAC codes count as ambiguous.",
-        call = call
-      )
-    }
+  allowed <- unique(c(toupper(letters), strsplit(IUPAC_AMBIGUOUS, "")[[1]]))
+  bad <- regexpr(paste0("[^", paste(allowed, collapse = ""), "]"), x, ignore.case = TRUE)
+  if (any(bad > 0)) {
+    i <- which(bad > 0)[1]
+    ch <- substr(x[i], bad[i], bad[i])
+    dgi_arg_error(
+      "{.arg {arg}}: sequence {i} ({.val {ids[i]}}) has the non-DNA character {.val {ch}} at position {bad[i]}.",
+      arg, hint = "Sequences use {paste(letters, collapse = ', ')} (any case); N and IUPAC codes count as ambiguous.",
+      call = call
+    )
   }
   check_lengths(nchar(x), ids, info, arg, window_step, pad, call)
-  if (named) {
-    reticulate::py_dict(as.list(ids), as.list(unname(x)), convert = FALSE)
-  } else {
-    reticulate::r_to_py(as.list(unname(x)))
-  }
+  list(sequences = reticulate::r_to_py(as.list(unname(x))),
+       seq_ids = if (named) as.list(ids))
 }
 
 check_lengths <- function(lens, ids, info, arg, window_step, pad, call) {
@@ -318,22 +425,28 @@ check_lengths <- function(lens, ids, info, arg, window_step, pad, call) {
   invisible()
 }
 
-# One-hot array (deepG's seq_encoding_label(): dim c(n, maxlen, 4)) -> numpy.
+# One-hot array (deepG's seq_encoding_label(): dim c(n, maxlen, channels)) ->
+# numpy; names from dimnames(x)[[1]].
 as_onehot <- function(x, info, arg, window_step, pad, call) {
+  n_ch <- info$n_channels
   d <- dim(x)
   if (is.null(d) || !length(d) %in% c(2L, 3L)) {
     dgi_arg_error(
-      "{.arg {arg}}: a numeric input must be a one-hot array with dim c(n, maxlen, {info$n_channels}) or a matrix c(maxlen, {info$n_channels}), not {describe(x)}.",
+      "{.arg {arg}}: a numeric input must be a one-hot array with dim c(n, maxlen, {n_ch}) or a matrix c(maxlen, {n_ch}), not {describe(x)}.",
       arg, call = call
     )
   }
+  ids <- NULL
   if (length(d) == 2L) {
     x <- array(x, dim = c(1L, d))
     d <- dim(x)
+  } else {
+    ids <- dimnames(x)[[1]]
+    if (!is.null(ids)) check_unique_ids(ids, arg, call)
   }
-  if (d[3] != info$n_channels) {
+  if (d[3] != n_ch) {
     dgi_arg_error(
-      "{.arg {arg}} has {d[3]} channels (dim(x)[3]) but the model expects {info$n_channels} (A, C, G, T).",
+      "{.arg {arg}} has {d[3]} channels (dim(x)[3]) but the model expects {n_ch}.",
       arg, call = call
     )
   }
@@ -341,38 +454,31 @@ as_onehot <- function(x, info, arg, window_step, pad, call) {
     dgi_arg_error("{.arg {arg}} contains NA values.", arg, call = call)
   }
   if (!is.null(info$maxlen) && length(info$item_shape) == 2) {
-    check_lengths(rep(d[2], d[1]), paste0("seq_", seq_len(d[1])), info, arg, window_step, pad, call)
+    check_lengths(rep(d[2], d[1]), ids %||% paste0("seq_", seq_len(d[1])), info, arg,
+                  window_step, pad, call)
   }
   storage.mode(x) <- "double"
-  py_helpers()$numpy_float32(x)
+  list(sequences = py_helpers()$numpy_float32(unname(x)),
+       seq_ids = if (!is.null(ids)) as.list(ids))
 }
 
-# ---- baselines -----------------------------------------------------------------
+# ---- model-shaped arrays (explicit baselines and the like) ---------------------
 
-as_baseline <- function(baseline, info, arg = "baseline", call = rlang::caller_env()) {
-  if (is.character(baseline)) {
-    return(as_choice(baseline, BASELINE_NAMES, arg, aliases = BASELINE_ALIASES, call = call))
+# An R array c(maxlen, C) or c(n, maxlen, C) checked against the model -> numpy.
+as_model_array <- function(x, info, arg, call = rlang::caller_env()) {
+  d <- dim(x)
+  if (d[length(d)] != info$n_channels) {
+    dgi_arg_error("{.arg {arg}} has {d[length(d)]} channels but the model expects {info$n_channels}.",
+                  arg, call = call)
   }
-  if (is_python(baseline)) return(baseline)
-  if (is.numeric(baseline) && length(dim(baseline)) %in% c(2L, 3L)) {
-    d <- dim(baseline)
-    if (d[length(d)] != info$n_channels) {
-      dgi_arg_error("{.arg {arg}} has {d[length(d)]} channels but the model expects {info$n_channels}.",
-                    arg, call = call)
-    }
-    len <- d[length(d) - 1L]
-    if (!is.null(info$maxlen) && len != info$maxlen) {
-      dgi_arg_error("{.arg {arg}} has length {len} but the model expects maxlen = {info$maxlen}.",
-                    arg, call = call)
-    }
-    if (anyNA(baseline)) dgi_arg_error("{.arg {arg}} contains NA values.", arg, call = call)
-    storage.mode(baseline) <- "double"
-    return(py_helpers()$numpy_float32(baseline))
+  len <- d[length(d) - 1L]
+  if (!is.null(info$maxlen) && len != info$maxlen) {
+    dgi_arg_error("{.arg {arg}} has length {len} but the model expects maxlen = {info$maxlen}.",
+                  arg, call = call)
   }
-  dgi_arg_error(
-    "{.arg {arg}} must be a baseline name or an array with dim c(maxlen, {info$n_channels}) or c(n, maxlen, {info$n_channels}), not {describe(baseline)}.",
-    arg, hint = "Names: {.val {BASELINE_NAMES}}.", call = call
-  )
+  if (anyNA(x)) dgi_arg_error("{.arg {arg}} contains NA values.", arg, call = call)
+  storage.mode(x) <- "double"
+  py_helpers()$numpy_float32(unname(x))
 }
 
 `%||%` <- function(x, y) if (is.null(x)) y else x

@@ -13,7 +13,8 @@
 #' after the same [set.seed()] both give the same numbers.
 #'
 #' @section Differences from deepG:
-#' * Returns an R matrix (columns `A, C, G, T`) instead of a TensorFlow
+#' * Returns an R matrix (columns `A, C, G, T`, or `ch1`, ... for other
+#'   channel counts) instead of a TensorFlow
 #'   tensor. `as.array()` works on both, and deepG's `heatmaps_integrated_grad()`
 #'   accepts it; [dgi_plot_heatmap()] draws the same heatmap with ggplot2.
 #' * Speed: deepG evaluates the gradients eagerly, either all at once or, with
@@ -38,9 +39,10 @@
 #' @param baseline_type `"zero"` (default), `"shuffle"` (random permutation of
 #'   the positions of `input_seq`) or `"unif"` (uniform random values), as in
 #'   deepG.
-#' @param input_seq The input: an array with `dim c(1, maxlen, 4)` (as from
-#'   deepG's `seq_encoding_label()` or `keras::to_categorical()`), a
-#'   `maxlen x 4` matrix, or a TensorFlow tensor.
+#' @param input_seq The input: an array with `dim c(1, maxlen, channels)` (as
+#'   from deepG's `seq_encoding_label()` or `keras::to_categorical()`; deepG's
+#'   models have 4 channels, `A, C, G, T`, but any count works), a
+#'   `maxlen x channels` matrix, or a TensorFlow tensor.
 #' @param target_class_idx Index of the class to explain, 1-based as in deepG
 #'   (or a class name if the model was loaded with `class_names`).
 #' @param model The model (from deepG's `create_model_*()`, `train_model()`,
@@ -49,8 +51,9 @@
 #'   at a time (batches of one). Default `FALSE`.
 #' @param num_baseline_repeats For random baselines, the number of baselines;
 #'   the result is the mean over them. Default 1.
-#' @returns A numeric matrix with `maxlen` rows and one column per base
-#'   (`A, C, G, T`): the Integrated Gradients scores.
+#' @returns A numeric matrix with `maxlen` rows and one column per channel
+#'   (`A, C, G, T` for deepG's 4-channel models, else `ch1`, `ch2`, ...): the
+#'   Integrated Gradients scores.
 #' @seealso [dgi_integrated_gradients()] for tidy output, [dgi_attribution_table()]
 #'   to turn the matrix into a table, [dgi_plot_heatmap()].
 #' @export
@@ -85,10 +88,8 @@ dgi_integrated_gradients_deepg <- function(m_steps = 50,
     }
   }
   x <- deepg_input(input_seq)
-  eng <- dgi_engine()
   adapter <- as_adapter(model, output = "probability")
   info <- adapter_info(adapter)
-  target <- as_target(target_class_idx, info, arg = "target_class_idx")
   d <- dim(x)
   if (d[3] != info$n_channels) {
     dgi_arg_error("{.arg input_seq} has {d[3]} channels (dim 3) but the model expects {info$n_channels}.",
@@ -98,6 +99,7 @@ dgi_integrated_gradients_deepg <- function(m_steps = 50,
     dgi_arg_error("{.arg input_seq} has length {d[2]} (dim 2) but the model expects maxlen = {info$maxlen}.",
                   "input_seq")
   }
+  as_target(target_class_idx, info, arg = "target_class_idx") # checked before drawing baselines
 
   if (num_baseline_repeats > 1 && baseline_type == "zero") {
     warning('Ignoring num_baseline_repeats if baseline is of type "zero". ',
@@ -122,25 +124,17 @@ dgi_integrated_gradients_deepg <- function(m_steps = 50,
       b
     }
   )
-  if (!is.character(baseline)) baseline <- py_helpers()$numpy_float32(baseline)
-  kwargs <- list(
-    model = adapter,
-    sequences = py_helpers()$numpy_float32(x),
-    target = target,
-    baseline = baseline,
-    steps = m_steps,
-    method = "trapezoid",
-    batch_size = if (isTRUE(pred_stepwise)) 1L else NULL,
-    progress = FALSE
+  run <- engine_run(
+    "integrated_gradients", adapter, x, target_class_idx,
+    method_args = list(baseline = baseline, steps = m_steps, method = "trapezoid"),
+    options = list(batch_size = if (isTRUE(pred_stepwise)) 1L, progress = FALSE),
+    arg_names = list(target = "target_class_idx", baseline = "baseline_type",
+                     sequences = "input_seq")
   )
-  res <- dgi_py_call(eng$integrated_gradients, kwargs,
-                     arg_map = c(TargetError = "target_class_idx",
-                                 BaselineError = "baseline_type",
-                                 SequenceError = "input_seq", ShapeError = "input_seq",
-                                 ModelError = "model"))
+  res <- run$result
   scores <- py_helpers()$to_numpy(res$attributions)
   m <- matrix(as.vector(scores[1, , ]), nrow = d[2], ncol = d[3])
-  if (d[3] == 4L) colnames(m) <- BASE_LEVELS
+  colnames(m) <- as.character(unlist(reticulate::py_to_r(res$inputs$vocabulary)))
   m
 }
 
@@ -160,21 +154,21 @@ deepg_input <- function(input_seq, arg = "input_seq", call = rlang::caller_env()
   }
   if (is.character(input_seq)) {
     dgi_arg_error(
-      "{.arg {arg}} must be a one-hot array with dim c(1, maxlen, 4), not {describe(input_seq)}.",
+      "{.arg {arg}} must be a one-hot array with dim c(1, maxlen, channels), not {describe(input_seq)}.",
       arg, hint = "For DNA strings or FASTA files use {.fn dgi_integrated_gradients}.",
       call = call
     )
   }
   if (!(is.numeric(input_seq) || is.logical(input_seq)) || !length(dim(input_seq)) %in% 2:3) {
     dgi_arg_error(
-      "{.arg {arg}} must be a one-hot array with dim c(1, maxlen, 4), not {describe(input_seq)}.",
+      "{.arg {arg}} must be a one-hot array with dim c(1, maxlen, channels), not {describe(input_seq)}.",
       arg, call = call
     )
   }
   if (length(dim(input_seq)) == 2L) input_seq <- array(input_seq, dim = c(1L, dim(input_seq)))
   if (dim(input_seq)[1] != 1L) {
     dgi_arg_error(
-      "{.arg {arg}} holds {dim(input_seq)[1]} sequences; deepG's {.fn integrated_gradients} explains one (dim c(1, maxlen, 4)).",
+      "{.arg {arg}} holds {dim(input_seq)[1]} sequences; deepG's {.fn integrated_gradients} explains one (dim c(1, maxlen, channels)).",
       arg, hint = "Use {.fn dgi_integrated_gradients} for several sequences at once.",
       call = call
     )

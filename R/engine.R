@@ -37,6 +37,9 @@ dgi_engine_status <- function() {
   if (!numpy_compatible(np_version)) {
     return(list(ok = FALSE, reason = "numpy", numpy = np_version))
   }
+  if (!reticulate::py_module_available(BRIDGE_MODULE)) {
+    return(list(ok = FALSE, reason = "old_engine"))
+  }
   .dgi$engine_ok <- TRUE
   list(ok = TRUE)
 }
@@ -59,7 +62,9 @@ dgi_engine <- function() {
   if (!isTRUE(status$ok)) {
     dgi_abort_no_engine(status = status)
   }
-  engine
+  # `engine` is NULL when Python was already running without the engine at load
+  # time (the engine may have been installed into it since).
+  engine %||% (.dgi$engine <- .dgi$engine %||% reticulate::import("deepg_interpret"))
 }
 
 python_in_use <- function() {
@@ -70,24 +75,34 @@ python_in_use <- function() {
   if (is.null(cfg)) NULL else cfg$python
 }
 
-dgi_abort_no_engine <- function(detail = NULL, status = NULL) {
-  py <- python_in_use()
-  reason <- if (is.null(status)) "no_engine" else status$reason
+# Was Python started (by reticulate, another package or the user) before this
+# package was loaded? Then it could not choose the engine's Python.
+python_started_before_load <- function() {
+  py <- .dgi$python_at_load
+  !is.null(py) && !is.na(py)
+}
+
+# Bullets that explain why the engine cannot be used and what to run.
+no_engine_bullets <- function(reason, py = python_in_use(), numpy = NULL) {
   head <- switch(reason,
     numpy = paste0(
       "The engine needs NumPy < 2 with this reticulate (",
       as.character(utils::packageVersion("reticulate")),
-      "); the Python in use has NumPy ", status$numpy, "."
+      "); the Python in use has NumPy ", numpy, "."
     ),
     no_python = "No Python was found for the engine {.pkg deepg_interpret}.",
+    old_engine = "The engine {.pkg deepg_interpret} in this Python is older than the R package (it lacks {.field deepg_interpret.r_bridge}).",
     "The Python engine {.pkg deepg_interpret} is not available."
   )
   bullets <- c(head)
   if (!is.null(py)) {
     bullets <- c(bullets, "x" = "Python in use: {.path {py}}.")
-  }
-  if (!is.null(detail) && nzchar(detail)) {
-    bullets <- c(bullets, "x" = "{detail}")
+    if (python_started_before_load() && reason %in% c("no_engine", "old_engine")) {
+      bullets <- c(bullets,
+        "x" = "This Python was already running when deepGinterpret was loaded (started by reticulate or another package), and it lacks the engine; a running Python cannot be replaced within an R session.",
+        "i" = "Restart R and load deepGinterpret before anything else starts Python."
+      )
+    }
   }
   bullets <- c(bullets,
     "i" = "Run {.code deepGinterpret::dgi_install()} to create the virtualenv {.val {DGI_ENVNAME}} with the engine, then restart R.",
@@ -98,6 +113,16 @@ dgi_abort_no_engine <- function(detail = NULL, status = NULL) {
       "i" = "Or run {.code pip install \"numpy>=1.26,<2\"} in that Python and restart R."
     )
   }
+  bullets
+}
+
+dgi_abort_no_engine <- function(detail = NULL, status = NULL) {
+  reason <- if (is.null(status)) "no_engine" else status$reason
+  py <- python_in_use() # the bullets below interpolate {py} and {detail} here
+  bullets <- no_engine_bullets(reason, py = py, numpy = status$numpy)
+  if (!is.null(detail) && nzchar(detail)) {
+    bullets <- append(bullets, c("x" = "{detail}"), after = 1L)
+  }
   cli::cli_abort(bullets, class = c("dgi_engine_missing", "dgi_error"), call = NULL)
 }
 
@@ -106,38 +131,51 @@ dgi_abort_no_engine <- function(detail = NULL, status = NULL) {
 #' Starts Python if needed (through the same search as the rest of the
 #' package) and reports the interpreter, how it was chosen, and the versions
 #' of NumPy, TensorFlow, Keras, tf_keras and the engine `deepg_interpret`.
+#' When the engine cannot be used it says why and what to do, for example when
+#' another Python without the engine was already running before the package
+#' was loaded (then R must be restarted).
 #'
 #' @returns Invisibly, a list of class `dgi_config` with elements `python`,
 #'   `python_version`, `chosen_by`, `reticulate`, `numpy`, `tensorflow`, `keras`,
-#'   `tf_keras`, `engine`, `engine_path` and `available`. Missing modules are
-#'   `NA`.
+#'   `tf_keras`, `engine`, `engine_path`, `available` and `problem` (`NA` when
+#'   the engine is ready, else a short explanation). Missing modules are `NA`.
 #' @seealso [dgi_install()], [dgi_available()]
 #' @export
 #' @examplesIf deepGinterpret::dgi_available()
 #' dgi_config()
 dgi_config <- function() {
+  empty <- list(numpy = NA_character_, tensorflow = NA_character_, keras = NA_character_,
+                tf_keras = NA_character_, engine = NA_character_, engine_path = NA_character_)
   cfg <- tryCatch(reticulate::py_config(), error = function(e) e)
   if (inherits(cfg, "error")) {
-    out <- structure(list(
+    out <- structure(c(list(
       python = NA_character_, python_version = NA_character_,
       chosen_by = conditionMessage(cfg),
-      reticulate = as.character(utils::packageVersion("reticulate")),
-      numpy = NA_character_, tensorflow = NA_character_, keras = NA_character_,
-      tf_keras = NA_character_, engine = NA_character_, engine_path = NA_character_,
-      available = FALSE
-    ), class = "dgi_config")
+      reticulate = as.character(utils::packageVersion("reticulate"))
+    ), empty, list(available = FALSE, problem = "No Python could be started.")),
+    class = "dgi_config")
     print(out)
     return(invisible(out))
   }
-  versions <- py_helpers()$versions()
-  versions <- lapply(versions, function(v) if (is.null(v)) NA_character_ else v)
-  chosen_by <- if (!is.null(cfg$forced)) {
+  status <- tryCatch(dgi_engine_status(), error = function(e) {
+    list(ok = FALSE, reason = "no_engine", detail = conditionMessage(e))
+  })
+  versions <- if (isTRUE(status$ok)) {
+    tryCatch(py_helpers()$versions(), error = function(e) py_versions_fallback())
+  } else {
+    tryCatch(py_versions_fallback(), error = function(e) list())
+  }
+  versions <- utils::modifyList(empty, Filter(Negate(is.null), versions))
+  chosen_by <- if (python_started_before_load()) {
+    "already running when deepGinterpret was loaded"
+  } else if (!is.null(cfg$forced)) {
     cfg$forced
   } else if (grepl(DGI_ENVNAME, cfg$python, fixed = TRUE)) {
     paste0("the virtualenv \"", DGI_ENVNAME, "\"")
   } else {
     "reticulate's default search"
   }
+  problem <- if (isTRUE(status$ok)) NA_character_ else config_problem(status, cfg$python)
   out <- structure(list(
     python = cfg$python,
     python_version = as.character(cfg$version),
@@ -149,19 +187,51 @@ dgi_config <- function() {
     tf_keras = versions$tf_keras,
     engine = versions$engine,
     engine_path = versions$engine_path,
-    available = dgi_available()
+    available = isTRUE(status$ok),
+    problem = problem
   ), class = "dgi_config")
   print(out)
   invisible(out)
 }
 
+# One paragraph for dgi_config(): what is wrong and what to do.
+config_problem <- function(status, python) {
+  reason <- status$reason %||% "no_engine"
+  what <- switch(reason,
+    numpy = paste0("The engine needs NumPy < 2 with reticulate ",
+                   as.character(utils::packageVersion("reticulate")), " (this Python has ",
+                   status$numpy, "); run pip install \"numpy>=1.26,<2\" in it."),
+    no_python = "No Python was found.",
+    old_engine = paste0("The engine in ", python, " is older than this R package; ",
+                        "reinstall it with deepGinterpret::dgi_install()."),
+    paste0("The Python in use (", python, ") does not have the engine deepg_interpret.")
+  )
+  if (python_started_before_load() && reason %in% c("no_engine", "old_engine")) {
+    what <- paste0(what, " That Python was already running when deepGinterpret was loaded ",
+                   "(started by reticulate or another package) and cannot be replaced in this ",
+                   "session: restart R and load deepGinterpret before anything else starts ",
+                   "Python.")
+  }
+  paste0(what, " Set RETICULATE_PYTHON to a Python with the engine (e.g. in ~/.Renviron) ",
+         "or run deepGinterpret::dgi_install(), then restart R.")
+}
+
 #' @export
 print.dgi_config <- function(x, ...) {
-  show <- function(v) if (is.null(v) || is.na(v)) "(not installed)" else v
+  show <- function(v, missing = "(not installed)") {
+    if (is.null(v) || length(v) == 0 || is.na(v)) missing else v
+  }
+  python <- if (is.null(x$python) || is.na(x$python)) {
+    "(none found)"
+  } else {
+    paste0(x$python, if (!is.na(x$python_version %||% NA)) paste0(" (", x$python_version, ")"))
+  }
   engine <- show(x$engine)
-  if (!is.na(x$engine_path)) engine <- paste0(engine, " (", x$engine_path, ")")
+  if (!is.null(x$engine_path) && !is.na(x$engine_path)) {
+    engine <- paste0(engine, " (", x$engine_path, ")")
+  }
   cat("deepGinterpret configuration\n",
-      "  Python:     ", show(x$python), " (", show(x$python_version), ")\n",
+      "  Python:     ", python, "\n",
       "  chosen by:  ", x$chosen_by, "\n",
       "  reticulate: ", x$reticulate, "\n",
       "  NumPy:      ", show(x$numpy), "\n",
@@ -172,7 +242,12 @@ print.dgi_config <- function(x, ...) {
   if (isTRUE(x$available)) {
     cat("The engine is ready.\n")
   } else {
-    cat("The engine is not usable: run deepGinterpret::dgi_install() and restart R.\n")
+    cat("The engine is not usable.\n")
+    problem <- x$problem %||% NA_character_
+    if (is.na(problem)) {
+      problem <- "Run deepGinterpret::dgi_install() and restart R."
+    }
+    cat(strwrap(problem, width = 78, prefix = "  "), sep = "\n")
   }
   invisible(x)
 }

@@ -14,9 +14,11 @@
 #'   [dgi_load_model()].
 #' @param sequences The input: a character vector of DNA sequences (names
 #'   become `seq_id`s), a path to a FASTA file, a one-hot array with
-#'   `dim c(n, maxlen, 4)` as made by deepG's `seq_encoding_label()` (or a
-#'   `c(maxlen, 4)` matrix), a Biostrings `DNAStringSet`, or a data frame with
-#'   columns `seq_id` and `sequence` (as from [dgi_simulate_motifs()]).
+#'   `dim c(n, maxlen, channels)` as made by deepG's `seq_encoding_label()` (or
+#'   a `c(maxlen, channels)` matrix; `dimnames(x)[[1]]` become `seq_id`s), a
+#'   Biostrings `DNAStringSet`, or a data frame with columns `seq_id` and
+#'   `sequence` (as from [dgi_simulate_motifs()]). Sequence names must be
+#'   unique (see [make.unique()]).
 #' @param target The class to explain: a 1-based index like deepG's
 #'   `target_class_idx`, or a class name (needs `class_names`).
 #' @param baseline The reference input `x'`: `"zero"` (deepG's default,
@@ -24,7 +26,8 @@
 #'   permuted, deepG's `"shuffle"`), `"dinuc_shuffle"` (dinucleotide counts
 #'   kept), `"gc_matched"` (random bases with the input's GC content),
 #'   `"background"` (sequences drawn from `background`), or an array with
-#'   `dim c(maxlen, 4)` or `c(n_baselines, maxlen, 4)`. Default `"zero"`.
+#'   `dim c(maxlen, channels)` or `c(n_baselines, maxlen, channels)`. Default
+#'   `"zero"`.
 #' @param steps Number of integration steps. Default 50.
 #' @param n_baselines For random baselines, how many to draw per sequence; the
 #'   attributions are averaged over them. Default 1.
@@ -48,21 +51,30 @@
 #'   the `"left"` or `"right"`. Default `NULL`: shorter sequences are an error.
 #' @param ambiguous How N and other IUPAC codes are encoded: `"zero"` (deepG's
 #'   default), `"equal"` (0.25 per base) or `"discard"` (drop windows that
-#'   contain them).
+#'   contain them). Default `"zero"`.
+#' @param vocabulary The model's channel letters in order, as deepG's
+#'   `vocabulary` argument. Default `NULL`: `A, C, G, T` for models with 4
+#'   input channels. Models with other channel counts need it to encode
+#'   sequence strings; one-hot arrays work without it (their channels are then
+#'   labelled `ch1`, `ch2`, ...). For arrays, labels may be longer than one
+#'   letter.
 #' @param batch_size Fixed number of interpolation points per batch. Default
 #'   `NULL` sizes batches by `memory_budget`.
 #' @param memory_budget Memory for intermediate tensors per batch: bytes, or a
 #'   string such as `"512M"` or `"2G"`. Default `NULL` (1 GiB).
 #' @param progress Show a progress bar. Default `interactive()`.
 #' @param table Which table to return: `"attribution"` (default),
-#'   `"per_locus"`, `"summary"`, or `"all"` for a named list of the three.
+#'   `"per_locus"`, `"summary"`, or `"all"` for a named list of the three (the
+#'   method's tables, see [dgi_methods()]).
 #' @returns A data.frame (or, for `table = "all"`, a named list of three):
 #'   * `attribution`: `seq_id` (character), `position` (integer, 1-based in the
-#'     source sequence), `base` (factor `A, C, G, T`), `score` (double),
+#'     source sequence), `base` (factor with the vocabulary as levels, deepG's
+#'     `A, C, G, T` by default), `score` (double),
 #'     `observed` (logical: the base present in the input);
 #'   * `per_locus`: `seq_id`, `position`, `ref_base` (factor, `N` for
 #'     ambiguous), `score_sum`, `score_abs_sum`, `score_ref` (score of the
-#'     observed base), `max_base` (factor: base with the highest score);
+#'     observed base, `NA` where it is ambiguous), `max_base` (factor: base
+#'     with the highest score);
 #'   * `summary`: `seq_id`, `target` (1-based), `baseline`, `steps`, `f_input`,
 #'     `f_baseline`, `ig_sum`, `delta` (completeness gap
 #'     `f_input - f_baseline - ig_sum`; small when `steps` suffice).
@@ -71,7 +83,8 @@
 #'   `attr(x, "settings")`.
 #' @seealso [dgi_integrated_gradients_deepg()] (drop-in for deepG's
 #'   `integrated_gradients()`), [dgi_plot_per_locus()], [dgi_plot_heatmap()],
-#'   [dgi_plot_logo()], [dgi_saliency()].
+#'   [dgi_plot_logo()], [dgi_saliency()], [dgi_explain()] (any method of the
+#'   engine).
 #' @export
 #' @examplesIf deepGinterpret::dgi_available()
 #' keras <- reticulate::import("keras")
@@ -88,48 +101,18 @@ dgi_integrated_gradients <- function(model, sequences, target, baseline = "zero"
                                      n_baselines = 1, method = "trapezoid", seed = NULL,
                                      background = NULL, output = NULL, class_names = NULL,
                                      window_step = NULL, pad = NULL, ambiguous = "zero",
-                                     batch_size = NULL, memory_budget = NULL,
+                                     vocabulary = NULL, batch_size = NULL, memory_budget = NULL,
                                      progress = interactive(), table = "attribution") {
-  steps <- as_count(steps, "steps")
-  n_baselines <- as_count(n_baselines, "n_baselines")
-  method <- as_choice(method, c("trapezoid", "left", "right", "midpoint", "gauss_legendre"),
-                      "method", aliases = c(riemann_trapezoidal = "trapezoid",
-                                            trapezoidal = "trapezoid"))
-  table <- as_choice(table, c("attribution", "per_locus", "summary", "all"), "table")
-  common <- common_args(output, window_step, pad, ambiguous, batch_size, memory_budget,
-                        progress)
-  seed <- as_count(seed, "seed", min = 0L, null_ok = TRUE)
-  if (missing(target)) {
-    dgi_arg_error("{.arg target} is missing: which class should be explained?", "target",
-                  hint = "Give a 1-based index (like deepG's {.arg target_class_idx}) or a class name.")
-  }
-  if (is.character(baseline)) baseline <- as_choice(baseline, BASELINE_NAMES, "baseline",
-                                                    aliases = BASELINE_ALIASES)
   if (identical(baseline, "background") && is.null(background)) {
     dgi_arg_error("{.arg background} is needed for {.code baseline = \"background\"}.",
                   "background", hint = "Pass sequences of the model's length to draw baselines from.")
   }
-  eng <- dgi_engine()
-  adapter <- as_adapter(model, output = common$output, class_names = class_names)
-  info <- adapter_info(adapter)
-  kwargs <- c(
-    list(
-      model = adapter,
-      sequences = as_sequences(sequences, info, "sequences", common$window_step, common$pad),
-      target = as_target(target, info),
-      baseline = as_baseline(baseline, info),
-      steps = steps,
-      n_baselines = n_baselines,
-      method = method,
-      seed = seed %||% random_seed(baseline)
-    ),
-    if (!is.null(background)) {
-      list(background = as_sequences(background, info, "background"))
-    },
-    common$kwargs
-  )
-  res <- dgi_py_call(eng$integrated_gradients, kwargs)
-  attribution_result(res, table)
+  seed <- as_count(seed, "seed", min = 0L, null_ok = TRUE) %||% random_seed(baseline)
+  dgi_run_method("integrated_gradients", model, sequences, target,
+                 baseline = baseline, steps = as_count(steps, "steps"),
+                 n_baselines = as_count(n_baselines, "n_baselines"), method = method,
+                 seed = seed, background = background,
+                 options = method_options(), .sequence_args = "background")
 }
 
 #' Saliency and gradient x input for a deepG model
@@ -142,8 +125,9 @@ dgi_integrated_gradients <- function(model, sequences, target, baseline = "zero"
 #' @inheritParams dgi_integrated_gradients
 #' @param table Which table to return: `"attribution"` (default),
 #'   `"per_locus"`, `"summary"` or `"all"`.
-#' @returns As for [dgi_integrated_gradients()]; in the `summary` table
-#'   `f_baseline` and `delta` are `NA`.
+#' @returns As for [dgi_integrated_gradients()], except the `summary` table:
+#'   `seq_id`, `target` (1-based), `f_input` (the model's output for the
+#'   target) and `score_sum` (the sum of all scores of the sequence).
 #' @export
 #' @examplesIf deepGinterpret::dgi_available()
 #' keras <- reticulate::import("keras")
@@ -154,99 +138,25 @@ dgi_integrated_gradients <- function(model, sequences, target, baseline = "zero"
 #' gxi <- dgi_gradient_x_input(model, "ACGTACGTACGT", target = 1)
 #' all.equal(gxi$score, sal$score * gxi$observed, tolerance = 1e-6)
 dgi_saliency <- function(model, sequences, target, output = NULL, class_names = NULL,
-                         window_step = NULL, pad = NULL, ambiguous = "zero",
+                         window_step = NULL, pad = NULL, ambiguous = "zero", vocabulary = NULL,
                          batch_size = NULL, memory_budget = NULL, progress = interactive(),
                          table = "attribution") {
-  gradient_method("saliency", model, sequences, target, output, class_names, window_step,
-                  pad, ambiguous, batch_size, memory_budget, progress, table,
-                  missing(target))
+  dgi_run_method("saliency", model, sequences, target, options = method_options())
 }
 
 #' @rdname dgi_saliency
 #' @export
 dgi_gradient_x_input <- function(model, sequences, target, output = NULL, class_names = NULL,
                                  window_step = NULL, pad = NULL, ambiguous = "zero",
-                                 batch_size = NULL, memory_budget = NULL,
+                                 vocabulary = NULL, batch_size = NULL, memory_budget = NULL,
                                  progress = interactive(), table = "attribution") {
-  gradient_method("gradient_x_input", model, sequences, target, output, class_names,
-                  window_step, pad, ambiguous, batch_size, memory_budget, progress, table,
-                  missing(target))
+  dgi_run_method("gradient_x_input", model, sequences, target, options = method_options())
 }
 
-gradient_method <- function(name, model, sequences, target, output, class_names, window_step,
-                            pad, ambiguous, batch_size, memory_budget, progress, table,
-                            target_missing, call = rlang::caller_env()) {
-  table <- as_choice(table, c("attribution", "per_locus", "summary", "all"), "table",
-                     call = call)
-  common <- common_args(output, window_step, pad, ambiguous, batch_size, memory_budget,
-                        progress, call = call)
-  if (target_missing) {
-    dgi_arg_error("{.arg target} is missing: which class should be explained?", "target",
-                  hint = "Give a 1-based index (like deepG's {.arg target_class_idx}) or a class name.",
-                  call = call)
-  }
-  eng <- dgi_engine()
-  adapter <- as_adapter(model, output = common$output, class_names = class_names, call = call)
-  info <- adapter_info(adapter)
-  kwargs <- c(
-    list(
-      model = adapter,
-      sequences = as_sequences(sequences, info, "sequences", common$window_step, common$pad,
-                               call = call),
-      target = as_target(target, info, call = call)
-    ),
-    common$kwargs
-  )
-  fn <- eng[[name]]
-  res <- dgi_py_call(fn, kwargs, call = call)
-  attribution_result(res, table)
-}
-
-# Checks shared by the attribution functions; returns engine kwargs.
-common_args <- function(output, window_step, pad, ambiguous, batch_size, memory_budget,
-                        progress, call = rlang::caller_env()) {
-  if (!is.null(output)) output <- as_choice(output, c("probability", "logit"), "output",
-                                            call = call)
-  window_step <- as_count(window_step, "window_step", null_ok = TRUE, call = call)
-  if (!is.null(pad)) pad <- as_choice(pad, c("left", "right"), "pad", call = call)
-  ambiguous <- as_choice(ambiguous, c("zero", "equal", "discard"), "ambiguous", call = call)
-  batch_size <- as_count(batch_size, "batch_size", null_ok = TRUE, call = call)
-  check_flag(progress, "progress", call = call)
-  if (!is.null(memory_budget)) {
-    if (is.numeric(memory_budget) && length(memory_budget) == 1 && !is.na(memory_budget) &&
-        memory_budget >= 1) {
-      memory_budget <- sprintf("%.0f", memory_budget)
-    } else if (!(is.character(memory_budget) && length(memory_budget) == 1 &&
-                 !is.na(memory_budget))) {
-      dgi_arg_error("{.arg memory_budget} must be a number of bytes or a string like {.val 512M}, not {describe(memory_budget)}.",
-                    "memory_budget", call = call)
-    }
-  }
-  kwargs <- list(window_step = window_step, pad = pad, ambiguous = ambiguous,
-                 batch_size = batch_size, memory_budget = memory_budget, progress = progress)
-  list(output = output, window_step = window_step, pad = pad, kwargs = kwargs)
-}
-
+# deepG-like reproducibility: a seed drawn from R's RNG for random baselines, so
+# set.seed() makes runs reproducible.
 random_seed <- function(baseline) {
   deterministic <- is.character(baseline) && baseline %in% c("zero", "uniform")
   if (deterministic || !is.character(baseline)) return(NULL)
   sample.int(.Machine$integer.max, 1L)
-}
-
-# AttributionResult -> the requested R table(s), with 1-based targets.
-attribution_result <- function(res, table) {
-  one <- function(name) {
-    fn <- res[[paste0(name, "_table")]]
-    df <- dgi_frame(fn())
-    settings <- attr(df, "settings")
-    if (!is.null(settings$target)) settings$target <- as.integer(settings$target) + 1L
-    if ("target" %in% names(df)) df$target <- df$target + 1L
-    attr(df, "settings") <- settings
-    df
-  }
-  if (identical(table, "all")) {
-    return(list(attribution = one("attribution"), per_locus = one("per_locus"),
-                summary = one("summary")))
-  }
-  one(table)
 }

@@ -19,7 +19,7 @@
 #' @returns A ggplot object.
 #' @seealso [dgi_plot_heatmap()], [dgi_plot_logo()], [dgi_rolling_mean()]
 #' @export
-#' @examples
+#' @examplesIf deepGinterpret::dgi_available()
 #' set.seed(1)
 #' loci <- data.frame(seq_id = "s1", position = 1:300, score_sum = rnorm(300))
 #' loci$score_sum[140:160] <- loci$score_sum[140:160] + 3
@@ -75,11 +75,12 @@ dgi_plot_per_locus <- function(x, seq_id = NULL, value = "score_sum", k = 50, re
 #' Heatmap of attribution scores
 #'
 #' Bases by positions, like deepG's `heatmaps_integrated_grad()`: one row per
-#' base (`A, C, G, T`) plus the per-position `sum` and `abs_sum` rows, on a
+#' base (`A, C, G, T`, or the model's vocabulary) plus the per-position `sum`
+#' and `abs_sum` rows, on a
 #' blue-white-red scale centred at zero. Observed bases are outlined.
 #'
 #' @param x An attribution table from [dgi_integrated_gradients()] (or the list
-#'   from `table = "all"`), or a `maxlen x 4` matrix such as the one from
+#'   from `table = "all"`), or a `maxlen x channels` matrix such as the one from
 #'   [dgi_integrated_gradients_deepg()] (then pass `input_seq`).
 #' @param input_seq For a matrix `x`: the one-hot input (deepG's `input_seq`),
 #'   to outline the observed bases. Default `NULL`.
@@ -88,7 +89,7 @@ dgi_plot_per_locus <- function(x, seq_id = NULL, value = "score_sum", k = 50, re
 #' @returns A ggplot object.
 #' @seealso [dgi_plot_per_locus()], [dgi_plot_logo()]
 #' @export
-#' @examples
+#' @examplesIf deepGinterpret::dgi_available()
 #' set.seed(2)
 #' onehot <- diag(4)[sample(4, 30, replace = TRUE), ]
 #' scores <- onehot * rnorm(30)
@@ -107,7 +108,7 @@ dgi_plot_heatmap <- function(x, input_seq = NULL, seq_id = NULL, region = NULL) 
                observed = FALSE, panel = "summary", stringsAsFactors = FALSE)
   )
   long <- rbind(summary_rows, bases)
-  long$row <- factor(long$row, levels = rev(c("abs_sum", "sum", BASE_LEVELS)))
+  long$row <- factor(long$row, levels = rev(c("abs_sum", "sum", base_levels(x$base))))
   long$panel <- factor(long$panel, levels = c("summary", "bases"))
   lim <- max(abs(long$value), 1e-12, na.rm = TRUE)
   n_pos <- length(unique(long$position))
@@ -142,13 +143,13 @@ dgi_plot_heatmap <- function(x, input_seq = NULL, seq_id = NULL, region = NULL) 
 #'   sequence if it has at most 100 positions, else the 40 positions around the
 #'   highest rolling mean of the absolute per-locus score.
 #' @param observed_only If `TRUE`, show only the scores of the observed bases
-#'   (the usual attribution logo). Default `FALSE`: all four bases.
+#'   (the usual attribution logo). Default `FALSE`: all bases.
 #' @param engine `"auto"` (default: ggseqlogo if installed), `"ggseqlogo"` or
 #'   `"ggplot2"`.
 #' @returns A ggplot object.
 #' @seealso [dgi_plot_heatmap()]
 #' @export
-#' @examples
+#' @examplesIf deepGinterpret::dgi_available()
 #' set.seed(3)
 #' onehot <- diag(4)[sample(4, 20, replace = TRUE), ]
 #' scores <- onehot * abs(rnorm(20))
@@ -175,15 +176,23 @@ dgi_plot_logo <- function(x, input_seq = NULL, seq_id = NULL, region = NULL,
     x$score[is.na(x$observed) | !x$observed] <- 0
   }
   positions <- sort(unique(x$position))
-  mat <- matrix(0, nrow = 4, ncol = length(positions),
-                dimnames = list(BASE_LEVELS, as.character(positions)))
-  mat[cbind(as.integer(x$base), match(x$position, positions))] <- x$score
+  bases <- base_levels(x$base)
+  mat <- matrix(0, nrow = length(bases), ncol = length(positions),
+                dimnames = list(bases, as.character(positions)))
+  mat[cbind(match(as.character(x$base), bases), match(x$position, positions))] <- x$score
+  if (engine == "ggseqlogo" && any(nchar(bases) != 1L)) {
+    engine <- "ggplot2" # ggseqlogo draws single letters only
+  }
   title <- method_title(attr(x, "settings"))
   subtitle <- paste0(unique(x$seq_id), ": positions ", min(positions), "-", max(positions))
   if (engine == "ggseqlogo") {
     # ggseqlogo 0.1 calls guides(fill = F), deprecated in ggplot2 3.3.4: not ours to report.
     p <- withCallingHandlers(
-      ggseqlogo::ggseqlogo(mat, method = "custom", seq_type = "dna"),
+      if (identical(bases, BASE_LEVELS)) {
+        ggseqlogo::ggseqlogo(mat, method = "custom", seq_type = "dna")
+      } else {
+        ggseqlogo::ggseqlogo(mat, method = "custom", seq_type = "other", namespace = bases)
+      },
       warning = function(w) {
         if (grepl("cannot be `FALSE`", conditionMessage(w), fixed = TRUE)) {
           invokeRestart("muffleWarning")
@@ -198,11 +207,11 @@ dgi_plot_logo <- function(x, input_seq = NULL, seq_id = NULL, region = NULL,
     )
     return(p)
   }
-  long <- data.frame(position = rep(positions, each = 4),
-                     base = factor(rep(BASE_LEVELS, length(positions)), levels = BASE_LEVELS),
+  long <- data.frame(position = rep(positions, each = length(bases)),
+                     base = factor(rep(bases, length(positions)), levels = bases),
                      score = as.vector(mat))
   long <- long[long$score != 0, , drop = FALSE]
-  colours <- c(A = "#109648", C = "#255C99", G = "#F7B32B", T = "#D62839")
+  colours <- base_colours(bases)
   ggplot2::ggplot(long, ggplot2::aes(x = .data$position, y = .data$score, fill = .data$base)) +
     ggplot2::geom_col(width = 0.9, alpha = 0.35) +
     ggplot2::geom_text(ggplot2::aes(label = .data$base, colour = .data$base,
@@ -219,6 +228,20 @@ dgi_plot_logo <- function(x, input_seq = NULL, seq_id = NULL, region = NULL,
 }
 
 # ---- helpers -------------------------------------------------------------------
+
+# The channel labels of a base column, in channel order.
+base_levels <- function(base) {
+  if (is.factor(base)) levels(base) else sort(unique(as.character(base)))
+}
+
+# deepG colours for A, C, G, T; other vocabularies get a hue palette.
+base_colours <- function(bases) {
+  dna <- c(A = "#109648", C = "#255C99", G = "#F7B32B", T = "#D62839")
+  if (all(bases %in% names(dna))) return(dna[bases])
+  hues <- grDevices::hcl(h = seq(15, 375, length.out = length(bases) + 1)[seq_along(bases)],
+                         c = 100, l = 55)
+  stats::setNames(hues, bases)
+}
 
 pick_table <- function(x, name) {
   if (is.list(x) && !is.data.frame(x) && all(c("attribution", "per_locus") %in% names(x))) {

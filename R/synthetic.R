@@ -221,11 +221,3 @@ dgi_score_explanations <- function(x, truth, score = "score_sum", method = "ig",
   )
   dgi_frame(res)
 }
-
-# An R data.frame -> pandas, without R attributes; factors stay categorical.
-r_frame <- function(df) {
-  df <- as.data.frame(df)
-  attr(df, "settings") <- NULL
-  rownames(df) <- NULL
-  reticulate::r_to_py(df)
-}

@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import sys
@@ -42,6 +43,32 @@ def as_generator(seed: Any, arg: str = "seed") -> np.random.Generator:
         f"`{arg}` must be a numpy Generator (np.random.default_rng(seed)), an int seed or None; "
         f"got {type(seed).__name__} ({seed!r}). Pass e.g. {arg}=1 for a reproducible result."
     )
+
+
+MAX_SEED = 2**63 - 1
+
+
+def check_seed(seed):
+    """``None`` or a non-negative integer (numpy integers and whole floats accepted).
+
+    Examples
+    --------
+    >>> check_seed(3), check_seed(None)
+    (3, None)
+    """
+    if seed is None:
+        return None
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer, float)):
+        raise InputError(
+            f"seed must be a whole number >= 0 or None, got {seed!r} ({type(seed).__name__}); "
+            "pass e.g. seed=1"
+        )
+    if isinstance(seed, float) and not (np.isfinite(seed) and seed.is_integer()):
+        raise InputError(f"seed must be a whole number >= 0 or None, got {seed!r}; pass e.g. seed=1")
+    seed = int(seed)
+    if not 0 <= seed <= MAX_SEED:
+        raise InputError(f"seed must be between 0 and 2**63 - 1, got {seed}; pass e.g. seed=1")
+    return seed
 
 
 def seed_setting(seed: Any) -> Any:
@@ -103,3 +130,12 @@ def _json_default(obj: Any) -> Any:
     if isinstance(obj, np.generic):
         return obj.item()
     return str(obj)  # Path and anything else: its text
+
+
+def check_choice(value, name: str, choices, error: type = InputError) -> str:
+    """``value`` if it is one of ``choices``, else ``error`` (an InputError) listing them."""
+    if not isinstance(value, str) or value not in choices:
+        close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise error(f"{name} = {value!r} is unknown; choose one of {tuple(choices)}.{hint}")
+    return value

@@ -585,6 +585,25 @@ def _batch_norm_layers(model, keras_mod) -> list:
     return found
 
 
+def _training_forward(model, keras_mod):
+    """``step(x)``: one training-mode forward pass, compiled where the backend is TF."""
+
+    def step(batch):
+        model(batch, training=True)
+        return 0
+
+    backend = getattr(getattr(keras_mod, "backend", None), "backend", lambda: "tensorflow")
+    try:
+        name = backend()
+    except Exception:  # noqa: BLE001 - tf_keras and old Keras: TensorFlow
+        name = "tensorflow"
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(step, reduce_retracing=True)
+    return step
+
+
 def recalibrate_batch_norm(
     model,
     x,
@@ -592,6 +611,7 @@ def recalibrate_batch_norm(
     batch_size: int = 64,
     max_rows: int | None = 16_384,
     seed: int | np.random.Generator | None = 0,
+    _step=None,
 ) -> int:
     """Set every batch-norm layer's moving mean and variance from the data ("precise BN").
 
@@ -600,22 +620,25 @@ def recalibrate_batch_norm(
     steps, a model that is right in training mode (batch statistics) can be at chance
     in inference mode (moving statistics), which is what ``predict`` and every
     explanation method use. This runs ``x`` through the model in training mode, batch
-    by batch, with each layer's momentum set so that its moving statistics become the
-    exact average of the batch statistics the layer sees, then restores the momenta.
-    No trainable weight changes (dropout layers run in training mode, as in training).
+    by batch, and sets each layer's moving mean and variance to the average of the
+    batch means and variances it saw (weighted by batch size), i.e. the statistics the
+    layer normalised with while training. Trainable weights do not change; frozen
+    (``trainable=False``) and batch-renorm layers are left alone; dropout layers run in
+    training mode, as in training.
 
     Parameters
     ----------
     model : keras.Model or tf_keras.Model
-        Updated in place; models without batch normalization are left alone.
+        Updated in place; a model without batch normalization is left alone.
     x : numpy.ndarray
         Training inputs ``(n, maxlen, C)``.
     batch_size : int
         Rows per forward pass; use the training batch size, so the averaged batch
-        statistics are those the network was trained with. Default is 64.
+        statistics are those the network was trained with (and the memory fits).
+        Default is 64.
     max_rows : int or None
-        Use at most this many rows (a seeded random subset, in the order of ``x``).
-        Default is 16,384; None uses all.
+        Use at most this many rows (a seeded random subset, kept in the order of
+        ``x``). Default is 16,384; None uses all.
     seed : None, int or numpy.random.Generator
         Chooses the subset. Default is 0.
 
@@ -633,6 +656,14 @@ def recalibrate_batch_norm(
     1
     """
     keras_mod = _backend_of(model)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or (
+        batch_size < 1
+    ):
+        raise InputError(f"`batch_size` must be a positive int, got {batch_size!r}.")
+    if max_rows is not None and (
+        isinstance(max_rows, bool) or not isinstance(max_rows, (int, np.integer)) or max_rows < 1
+    ):
+        raise InputError(f"`max_rows` must be a positive int or None, got {max_rows!r}.")
     layers = [
         layer
         for layer in _batch_norm_layers(model, keras_mod)
@@ -640,30 +671,44 @@ def recalibrate_batch_norm(
     ]
     if not layers:
         return 0
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or (
-        batch_size < 1
-    ):
-        raise InputError(f"`batch_size` must be a positive int, got {batch_size!r}.")
     x = np.asarray(x, dtype="float32")
     if x.ndim < 2 or len(x) == 0:
-        raise ShapeError(f"`x` must hold at least one input row (n, ...), got shape {x.shape}.")
+        raise ShapeError(
+            f"`x` must hold at least one input row (n, maxlen, C), got shape {x.shape}."
+        )
     rows = np.arange(len(x))
     if max_rows is not None and len(x) > int(max_rows):
         rows = np.sort(np.random.default_rng(seed).choice(len(x), int(max_rows), replace=False))
-    saved = [(layer, layer.momentum) for layer in layers]
+    step = _step or _training_forward(model, keras_mod)
+
+    def value(var) -> np.ndarray:
+        return np.array(var, dtype=np.float64)
+
+    before = [(value(layer.moving_mean), value(layer.moving_variance)) for layer in layers]
+    momenta = [layer.momentum for layer in layers]
+    sums = [[np.zeros_like(m), np.zeros_like(v)] for m, v in before]
     seen = 0
     try:
+        # Momentum 0: each training-mode pass leaves exactly that batch's statistics in
+        # the moving variables; average them here (a compiled step bakes the 0 in).
+        for layer in layers:
+            layer.momentum = 0.0
         for start in range(0, len(rows), int(batch_size)):
             batch = x[rows[start : start + int(batch_size)]]
-            # moving = moving * seen/(seen+b) + batch_stat * b/(seen+b): a running mean
-            momentum = seen / (seen + len(batch))
-            for layer in layers:
-                layer.momentum = momentum
-            model(batch, training=True)
+            step(batch)
+            for k, layer in enumerate(layers):
+                sums[k][0] += len(batch) * value(layer.moving_mean)
+                sums[k][1] += len(batch) * value(layer.moving_variance)
             seen += len(batch)
+        updates = [(m / seen, v / seen) for m, v in sums]
+    except BaseException:
+        updates = before  # leave the model as it was
+        raise
     finally:
-        for layer, momentum in saved:
+        for layer, momentum, (mean, var) in zip(layers, momenta, updates):
             layer.momentum = momentum
+            layer.moving_mean.assign(mean.astype("float32"))
+            layer.moving_variance.assign(var.astype("float32"))
     return len(layers)
 
 
@@ -682,9 +727,18 @@ def _make_recalibration_callback(keras_mod, x, batch_size: int, seed: int):
     """
 
     class _Recalibrate(keras_mod.callbacks.Callback):
+        _forward = None
+
         def on_test_begin(self, logs=None):
+            if self._forward is None:  # compiled once per training run
+                self._forward = _training_forward(self.model, keras_mod)
             recalibrate_batch_norm(
-                self.model, x, batch_size=batch_size, max_rows=_RECALIBRATION_ROWS, seed=seed
+                self.model,
+                x,
+                batch_size=batch_size,
+                max_rows=_RECALIBRATION_ROWS,
+                seed=seed,
+                _step=self._forward,
             )
 
     return _Recalibrate()

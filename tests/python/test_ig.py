@@ -35,6 +35,7 @@ from deepg_interpret import (
     load_model,
     saliency,
 )
+from deepg_interpret.core.batching import predict
 
 pytestmark = pytest.mark.tf215
 
@@ -116,7 +117,8 @@ def test_completeness_gap_under_one_percent_at_200_steps(output):
     # explain the 4 of 12 random sequences with the largest difference.
     pool = random_dna(12, 60, seed=7)
     adapter = load_model(model, output=output)
-    spread = np.abs(adapter.predict(encode(pool).onehot)[:, 1] - adapter.predict(np.zeros((1, 60, 4)))[0, 1])
+    spread = np.abs(predict(adapter, encode(pool).onehot)[:, 1]
+                    - predict(adapter, np.zeros((1, 60, 4)))[0, 1])
     seqs = [pool[i] for i in np.argsort(-spread)[:4]]
     res = integrated_gradients(model, seqs, target=1, baseline="zero", steps=200, output=output,
                                progress=False)

@@ -26,7 +26,8 @@ from deepg_interpret import (
     TargetError,
     load_model,
 )
-from deepg_interpret.io.models import _probe_hdf5
+from deepg_interpret.core.batching import predict
+from deepg_interpret.io.model_files import _probe_hdf5
 
 pytestmark = pytest.mark.tf215
 
@@ -62,7 +63,7 @@ def test_legacy_deepg_hdf5_loads_through_tf_keras(tmp_path):
                for w in caught)
     assert adapter.maxlen == 40 and adapter.n_outputs == 3 and adapter.n_channels == 4
     x = random_one_hot(5, 40)
-    np.testing.assert_allclose(adapter.predict(x), original.predict(x, verbose=0), rtol=1e-5)
+    np.testing.assert_allclose(predict(adapter, x), original.predict(x, verbose=0), rtol=1e-5)
     assert adapter.resolve_target("c") == 2
 
 
@@ -91,7 +92,7 @@ def test_model_objects_and_logits(make_keras):
         model = conv_lstm_model(k, softmax_as_layer=as_layer)
         prob = load_model(model)
         logit = load_model(model, output="logit")
-        p, z = prob.predict(x), logit.predict(x)
+        p, z = predict(prob, x), predict(logit, x)
         np.testing.assert_allclose(p, model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
         softmax = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
         np.testing.assert_allclose(softmax, p, rtol=1e-4, atol=1e-6)
@@ -104,7 +105,7 @@ def test_sigmoid_logit(make_keras):
     k.utils.set_random_seed(0)
     model = k.Sequential([k.Input((20, 4)), k.layers.Flatten(), k.layers.Dense(1, activation="sigmoid")])
     x = random_one_hot(4, 20)
-    z = load_model(model, output="logit").predict(x)
+    z = predict(load_model(model, output="logit"), x)
     np.testing.assert_allclose(1 / (1 + np.exp(-z)), model.predict(x, verbose=0), rtol=1e-5)
 
 
@@ -120,7 +121,7 @@ def test_files_written_by_the_installed_keras(tmp_path, suffix):
         warnings.simplefilter("ignore", DeepGInterpretWarning)
         adapter = load_model(path)
     x = random_one_hot(3, 60)
-    np.testing.assert_allclose(adapter.predict(x), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(predict(adapter, x), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
 
 
 def test_savedmodel_directory(tmp_path):
@@ -133,7 +134,7 @@ def test_savedmodel_directory(tmp_path):
         adapter = load_model(path)
     assert adapter.loader == "tf_keras"
     x = random_one_hot(3, 60)
-    np.testing.assert_allclose(adapter.predict(x), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(predict(adapter, x), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
 
 
 def test_multi_input_model_explains_the_chosen_input():
@@ -149,7 +150,7 @@ def test_multi_input_model_explains_the_chosen_input():
     assert adapter.maxlen == 30
     x = random_one_hot(4, 30)
     expected = model.predict([np.repeat(fixed[None], 4, axis=0), x], verbose=0)
-    np.testing.assert_allclose(adapter.predict(x), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(predict(adapter, x), expected, rtol=1e-5, atol=1e-6)
     with pytest.raises(ModelError, match="other_inputs"):
         load_model(model, input_index=1)
 
@@ -170,7 +171,7 @@ def test_any_length_model_reports_maxlen_none():
                           k.layers.Dense(2, activation="softmax")])
     adapter = load_model(model)
     assert adapter.maxlen is None
-    assert adapter.predict(random_one_hot(2, 77)).shape == (2, 2)
+    assert predict(adapter, random_one_hot(2, 77)).shape == (2, 2)
 
 
 def test_memory_estimate_grows_with_length():

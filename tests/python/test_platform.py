@@ -10,6 +10,7 @@ from conftest import conv_lstm_model, keras_default, random_dna
 from deepg_interpret import (
     METHODS,
     ArgumentTypeError,
+    DeepGInterpretError,
     InputError,
     MethodResult,
     ShapeError,
@@ -19,7 +20,8 @@ from deepg_interpret import (
     run_method,
     saliency,
 )
-from deepg_interpret.core.prepare import EncodeOptions, check_seed, prepare
+from deepg_interpret._checks import check_seed
+from deepg_interpret.core.prepare import EncodeOptions, prepare
 
 
 @pytest.fixture(scope="module")
@@ -83,12 +85,12 @@ def test_r_wrappers_of_registered_methods_are_exported():
 
 
 @pytest.mark.parametrize("steps, message", [
-    (None, "steps must be a whole number"), ("10", "steps must be a whole number"),
-    (0, "steps must be a whole number >= 1"), (2.5, "steps must be a whole number"),
-    (10**9, "more than the maximum 100,000"), (True, "steps must be a whole number"),
+    (None, "`steps` must be an integer"), ("10", "`steps` must be an integer"),
+    (0, "`steps` must be >= 1"), (2.5, "`steps` must be an integer"),
+    (10**9, "`steps` must be <= 100000"), (True, "`steps` must be an integer"),
 ])
 def test_bad_steps_fail_before_any_work(model, steps, message):
-    with pytest.raises(InputError, match=message):
+    with pytest.raises(DeepGInterpretError, match=message):
         integrated_gradients(model, "ACGT" * 10, target=0, steps=steps, progress=False)
 
 

@@ -7,15 +7,23 @@ Tiny models only (a few filters, maxlen <= 100). The ``tf_keras`` cases are mark
 from __future__ import annotations
 
 import json
+import warnings
 
 import h5py
 import numpy as np
 import pytest
 
 from conftest import keras_major, random_one_hot
-from deepg_interpret.errors import ArgumentTypeError, InputError, ModelError, ShapeError
+from deepg_interpret.errors import (
+    ArgumentTypeError,
+    DeepGInterpretWarning,
+    InputError,
+    ModelError,
+    ShapeError,
+)
 from deepg_interpret.reference_models import (
     create_model_lstm_cnn,
+    recalibrate_batch_norm,
     resolve_backend,
     train_model,
 )
@@ -349,3 +357,131 @@ def test_train_model_rejects_bad_inputs():
         train_model(raw, x, y, epochs=1)
     with pytest.raises(ModelError, match="Keras model"):
         train_model(object(), x, y)
+
+
+# --------------------------------------------------------------------------- batch norm
+def planted_motif_task(n: int = 1200, length: int = 200):
+    """Two planted motifs (deepg_interpret.synthetic), half the sequences positive."""
+    from deepg_interpret.synthetic import simulate_motifs
+
+    ds = simulate_motifs(n, length, ["high", "medium"], seed=0)
+    return ds.onehot(), np.asarray(ds.labels)
+
+
+def chance_warnings(records) -> list[str]:
+    return [str(w.message) for w in records
+            if issubclass(w.category, DeepGInterpretWarning) and "at chance" in str(w.message)]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_batch_norm_model_is_right_in_inference_mode(backend):
+    """The reported failure, small: a batch-norm GAP model reaches 100 % training accuracy
+    within ~80 steps while its moving statistics (momentum 0.99) still hold their start
+    values, so in inference mode it predicted one class (validation 0.53). With the
+    statistics re-estimated before each validation pass, inference mode is right."""
+    x, y = planted_motif_task()
+
+    def fit(recalibrate_bn: bool):
+        model = create_model_lstm_cnn(
+            200, kernel_size=(12, 8), filters=(16, 16), pool_size=(3, 2), gap=True,
+            layer_dense=(16, 2), learning_rate=3e-3, backend=backend, seed=0,
+        )
+        with warnings.catch_warnings(record=True) as records:
+            warnings.simplefilter("always")
+            info = train_model(model, x, y, epochs=3, batch_size=32, patience=3, seed=0,
+                               validation_share=0.25, recalibrate_bn=recalibrate_bn)
+        return model, info, chance_warnings(records)
+
+    model, info, warned = fit(True)
+    assert info["val_accuracy_restored"] > 0.9 and info["train_accuracy"] > 0.9
+    assert info["val_balanced_accuracy"] > 0.9 and not info["val_at_chance"]
+    assert warned == []
+    # history's validation numbers are inference-mode numbers of the same statistics
+    assert info["val_accuracy"] == pytest.approx(info["val_accuracy_restored"], abs=0.02)
+
+    # Keras' plain behaviour, for comparison (one backend: both give the same numbers):
+    # when it lands at chance (0.53 with TF 2.21), train_model says so and names batch norm.
+    if backend != ("keras3" if HAS_KERAS3 else "tf_keras"):
+        return
+    _, before, warned = fit(False)
+    assert before["val_accuracy_restored"] < info["val_accuracy_restored"]
+    if before["val_at_chance"]:
+        assert len(warned) == 1 and "In inference mode the training accuracy" in warned[0]
+        assert "recalibrate_batch_norm" in warned[0]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_recalibrate_batch_norm_sets_exact_average_statistics(backend):
+    x = random_one_hot(96, 40, seed=3)
+    model = create_model_lstm_cnn(
+        40, kernel_size=(5, 3), filters=(4, 6), pool_size=(2, 1), backend=backend, seed=0
+    )
+    keras_mod = resolve_backend(backend)[0]
+    bns = [layer for layer in model.layers if type(layer).__name__ == "BatchNormalization"]
+    trainable = [np.array(w) for w in model.trainable_weights]
+    # the first batch-norm layer's input does not depend on any batch-norm statistics
+    probe = keras_mod.Model(model.inputs[0], bns[0].input)
+    feats = np.asarray(probe(x[:32], training=False), dtype=np.float64)
+
+    assert recalibrate_batch_norm(model, x[:32], batch_size=32) == 2
+    np.testing.assert_allclose(np.array(bns[0].moving_mean), feats.mean(axis=(0, 1)), atol=1e-5)
+    np.testing.assert_allclose(np.array(bns[0].moving_variance), feats.var(axis=(0, 1)),
+                               rtol=1e-4, atol=1e-6)
+    # several batches: the size-weighted average of the batch statistics (32 + 32 + 8 rows)
+    sub = x[:72]
+    batches = [np.asarray(probe(sub[i : i + 32]), dtype=np.float64) for i in (0, 32, 64)]
+    weights = np.array([len(b) for b in batches], dtype=np.float64)
+    mean = sum(w * b.mean(axis=(0, 1)) for w, b in zip(weights, batches)) / weights.sum()
+    var = sum(w * b.var(axis=(0, 1)) for w, b in zip(weights, batches)) / weights.sum()
+    recalibrate_batch_norm(model, sub, batch_size=32)
+    np.testing.assert_allclose(np.array(bns[0].moving_mean), mean, atol=1e-5)
+    np.testing.assert_allclose(np.array(bns[0].moving_variance), var, rtol=1e-4, atol=1e-6)
+    # momenta and trainable weights are untouched
+    assert all(layer.momentum == pytest.approx(0.99) for layer in bns)
+    assert all(np.array_equal(a, np.array(b)) for a, b in zip(trainable, model.trainable_weights))
+    # max_rows draws a seeded subset; models without batch norm are left alone
+    assert recalibrate_batch_norm(model, x, batch_size=16, max_rows=20, seed=1) == 2
+    plain = create_model_lstm_cnn(40, kernel_size=5, filters=4, batch_norm=False,
+                                  backend=backend, seed=0)
+    assert recalibrate_batch_norm(plain, x) == 0
+    with pytest.raises(InputError, match="batch_size"):
+        recalibrate_batch_norm(model, x, batch_size=0)
+    with pytest.raises(InputError, match="max_rows"):
+        recalibrate_batch_norm(model, x, max_rows=0)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_train_model_warns_when_validation_is_at_chance(backend):
+    """Learnable training labels, validation labels no model can beat chance on: every
+    validation sequence appears twice, once per label, so any classifier scores 0.5."""
+    x, y = motif_task(480, 40, seed=0)
+    xv, _ = motif_task(40, 40, seed=1)
+    x_val = np.concatenate([xv, xv])
+    y_val = np.concatenate([np.zeros(40, int), np.ones(40, int)])
+    model = create_model_lstm_cnn(
+        40, kernel_size=7, filters=8, pool_size=1, gap=True, layer_dense=(2,),
+        learning_rate=0.03, backend=backend, seed=0,
+    )
+    with pytest.warns(DeepGInterpretWarning, match="validation accuracy 0.50 is at chance") as rec:
+        info = train_model(model, x, y, x_val=x_val, y_val=y_val, epochs=6, patience=6,
+                           batch_size=32, seed=0)
+    message = str(rec[0].message)
+    assert "memorised the training data, or the validation labels" in message
+    assert info["val_at_chance"] and info["val_majority_rate"] == 0.5
+    assert info["val_accuracy_restored"] == 0.5 and info["train_accuracy"] > 0.6
+
+
+@pytest.mark.tf215
+def test_no_chance_warning_for_a_model_that_learnt_nothing_anywhere():
+    """Training at chance too (labels are noise): nothing to compare, no warning."""
+    rng = np.random.default_rng(0)
+    x = random_one_hot(200, 30, seed=5)
+    y = rng.integers(0, 2, 200)
+    model = create_model_lstm_cnn(30, kernel_size=3, filters=2, pool_size=3, gap=True,
+                                  layer_dense=(2,), learning_rate=1e-4, backend="tf_keras",
+                                  seed=0)
+    with warnings.catch_warnings(record=True) as records:
+        warnings.simplefilter("always")
+        info = train_model(model, x, y, epochs=1, seed=0, validation_share=0.3)
+    assert chance_warnings(records) == []
+    assert {"train_accuracy", "val_at_chance"} <= set(info)

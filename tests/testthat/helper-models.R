@@ -57,4 +57,39 @@ one_hot <- function(dna) {
   x
 }
 
+# A model on 6 input channels (deepG's own test checkpoint has 6: a vocabulary
+# beyond A, C, G, T), maxlen 30, 2 classes.
+test_model_6 <- function() {
+  if (is.null(.test_cache$model6)) {
+    keras <- keras_module()
+    keras$utils$set_random_seed(3L)
+    inp <- keras$Input(shape = c(30L, 6L))
+    x <- keras$layers$Conv1D(4L, 3L, padding = "same", activation = "relu")(inp)
+    x <- keras$layers$Flatten()(x)
+    out <- keras$layers$Dense(2L, activation = "softmax")(x)
+    .test_cache$model6 <- keras$Model(inp, out)
+  }
+  .test_cache$model6
+}
+
+VOCAB_6 <- c("A", "C", "G", "T", "N", "X")
+
+random_seq <- function(n, len, letters, seed = 1) {
+  withr::with_seed(seed, vapply(seq_len(n), function(i) {
+    paste(sample(letters, len, replace = TRUE), collapse = "")
+  }, character(1)))
+}
+
+# One-hot array c(n, len, length(vocabulary)) of strings over `vocabulary`.
+one_hot_vocab <- function(x, vocabulary) {
+  n <- length(x)
+  len <- nchar(x[1])
+  out <- array(0, dim = c(n, len, length(vocabulary)))
+  for (i in seq_len(n)) {
+    idx <- match(strsplit(toupper(x[i]), "")[[1]], vocabulary)
+    out[i, , ][cbind(seq_len(len), idx)] <- 1
+  }
+  out
+}
+
 engine_module <- function() reticulate::import("deepg_interpret", convert = FALSE)

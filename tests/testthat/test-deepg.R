@@ -110,3 +110,42 @@ test_that("the drop-in's argument errors name deepG's arguments", {
                                               target_class_idx = 1, model = model),
                "`m_steps`")
 })
+
+test_that("the drop-in works on any channel count, as deepG's does (6 channels)", {
+  skip_if_no_engine()
+  model <- test_model_6()
+  input_seq <- one_hot_vocab(random_seq(1, 30, VOCAB_6, seed = 15), VOCAB_6)
+  ours <- dgi_integrated_gradients_deepg(m_steps = 12, input_seq = input_seq,
+                                         target_class_idx = 2, model = model)
+  expect_equal(dim(ours), c(30L, 6L))
+  expect_equal(colnames(ours), paste0("ch", 1:6))
+  ref <- deepg_reference_ig(m_steps = 12, input_seq = input_seq, target_class_idx = 2,
+                            model = model)
+  expect_equal(unname(ours), unname(ref), tolerance = 1e-5)
+  set.seed(8)
+  shuffled <- dgi_integrated_gradients_deepg(m_steps = 12, baseline_type = "shuffle",
+                                             input_seq = input_seq, target_class_idx = 1,
+                                             model = model, num_baseline_repeats = 2)
+  set.seed(8)
+  ref_shuffled <- deepg_reference_ig(m_steps = 12, baseline_type = "shuffle",
+                                     input_seq = input_seq, target_class_idx = 1, model = model,
+                                     num_baseline_repeats = 2)
+  expect_equal(unname(shuffled), unname(ref_shuffled), tolerance = 1e-5)
+  # the matrix goes on to the tables and plots
+  tab <- dgi_attribution_table(ours, input_seq[1, , ])
+  expect_equal(levels(tab$base), paste0("ch", 1:6))
+  expect_equal(sum(tab$observed), 30L)
+  p <- dgi_plot_heatmap(ours, input_seq = input_seq)
+  expect_silent(ggplot2::ggplot_build(p))
+  expect_setequal(levels(p$data$row), c(paste0("ch", 1:6), "sum", "abs_sum"))
+  logo <- dgi_plot_logo(ours, input_seq = input_seq, engine = "ggplot2")
+  expect_equal(levels(logo$data$base), paste0("ch", 1:6))
+  named <- ours
+  colnames(named) <- VOCAB_6 # single letters: ggseqlogo draws them
+  if (requireNamespace("ggseqlogo", quietly = TRUE)) {
+    expect_s3_class(dgi_plot_logo(named, input_seq = input_seq, engine = "ggseqlogo"), "ggplot")
+  }
+  expect_error(dgi_integrated_gradients_deepg(input_seq = one_hot(random_dna(1, 30)),
+                                              target_class_idx = 1, model = model),
+               "`input_seq` has 4 channels \\(dim 3\\) but the model expects 6")
+})

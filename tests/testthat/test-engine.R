@@ -55,6 +55,64 @@ test_that("a Python without the engine is reported, not crashed on", {
   expect_match(out, "The engine is not usable")
 })
 
+test_that("the package attaches when another Python without the engine is already running", {
+  skip_if_no_engine()
+  # A Python without the engine: a fresh virtualenv (no pip, no packages) made
+  # from the engine's interpreter, started by reticulate before the package loads.
+  base_python <- reticulate::py_config()$python
+  env <- withr::local_tempdir()
+  status <- system2(base_python, c("-m", "venv", "--without-pip", shQuote(env)),
+                    stdout = FALSE, stderr = FALSE)
+  expect_equal(status, 0L)
+  other_python <- file.path(env, "bin", "python")
+  script <- withr::local_tempfile(fileext = ".R")
+  writeLines(c(
+    sprintf("reticulate::use_python(%s, required = TRUE)", deparse(other_python)),
+    "invisible(reticulate::py_config())",
+    "stopifnot(reticulate::py_available())",
+    "library(deepGinterpret)",
+    "cat('attached\\n')",
+    "cfg <- dgi_config()",
+    "cat('available:', cfg$available, '\\n')",
+    "e <- tryCatch(dgi_saliency('model.h5', 'ACGT', 1), error = function(e) e)",
+    "cat(class(e)[1], '\\n')",
+    "cat(conditionMessage(e), '\\n')"
+  ), script)
+  rscript <- file.path(R.home("bin"), "Rscript")
+  out <- withr::with_envvar(
+    c(R_LIBS = paste(.libPaths(), collapse = .Platform$path.sep), RETICULATE_PYTHON = NA),
+    withr::with_dir(env, # away from the checkout's pyproject.toml (reticulate's Poetry probe)
+      system2(rscript, c("--vanilla", shQuote(script)), stdout = TRUE, stderr = TRUE))
+  )
+  out <- paste(out, collapse = "\n")
+  expect_match(out, "attached")
+  expect_match(out, "available: FALSE")
+  expect_match(out, other_python, fixed = TRUE)
+  flat <- gsub("\\s+", " ", out) # the explanation is wrapped to the console width
+  expect_match(flat, "chosen by: already running when deepGinterpret was loaded")
+  expect_match(flat, "does not have the engine deepg_interpret")
+  expect_match(flat, "cannot be replaced in this session: restart R")
+  expect_match(out, "RETICULATE_PYTHON")
+  expect_match(out, "dgi_install()", fixed = TRUE)
+  expect_match(out, "engine:     (not installed)", fixed = TRUE)
+  expect_match(out, "dgi_engine_missing")
+  expect_no_match(out, "(not installed) ((not installed))", fixed = TRUE)
+})
+
+test_that("dgi_config prints missing pieces once", {
+  cfg <- structure(list(
+    python = NA_character_, python_version = NA_character_, chosen_by = "no Python",
+    reticulate = "1.28", numpy = NA_character_, tensorflow = NA_character_,
+    keras = NA_character_, tf_keras = NA_character_, engine = NA_character_,
+    engine_path = NA_character_, available = FALSE, problem = "No Python could be started."
+  ), class = "dgi_config")
+  out <- paste(capture.output(print(cfg)), collapse = "\n")
+  expect_match(out, "Python:     (none found)", fixed = TRUE)
+  expect_no_match(out, "((not installed))", fixed = TRUE)
+  expect_match(out, "NumPy:      (not installed)", fixed = TRUE)
+  expect_match(out, "No Python could be started.")
+})
+
 test_that("dgi_config reports Python, TensorFlow, Keras and the engine", {
   skip_if_no_engine()
   expect_output(cfg <- dgi_config(), "TensorFlow: ")
@@ -70,5 +128,6 @@ test_that("dgi_config reports Python, TensorFlow, Keras and the engine", {
     expect_equal(normalizePath(cfg$python), normalizePath(Sys.getenv("RETICULATE_PYTHON")))
   }
   expect_true(numeric_version(cfg$numpy) < "2")
+  expect_true(is.na(cfg$problem))
   expect_output(print(cfg), "The engine is ready")
 })

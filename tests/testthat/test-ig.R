@@ -170,6 +170,124 @@ test_that("saliency and gradient x input share the table layout", {
   expect_equal(sal$score, as.vector(aperm(reticulate::py_to_r(py$attributions), c(3, 2, 1))),
                tolerance = 1e-6)
   summ <- dgi_gradient_x_input(model, dna, target = 2, table = "summary")
-  expect_true(all(is.na(summ$f_baseline)))
+  expect_named(summ, c("seq_id", "target", "f_input", "score_sum"))
   expect_equal(summ$target, c(2L, 2L))
+  expect_equal(attr(summ, "settings")$target, 2L)
+  gxi_sum <- tapply(gxi$score, gxi$seq_id, sum)[c("seq_1", "seq_2")]
+  expect_equal(summ$score_sum, as.vector(gxi_sum), tolerance = 1e-6)
+  expect_equal(dgi_saliency(model, dna, target = 2, table = "per_locus")$score_sum,
+               dgi_per_locus(sal)$score_sum, tolerance = 1e-6)
+})
+
+test_that("one generic path runs every registered method", {
+  skip_if_no_engine()
+  model <- test_model()
+  dna <- random_dna(2, 50, seed = 9)
+  methods <- dgi_methods()
+  expect_true(all(c("integrated_gradients", "saliency", "gradient_x_input") %in% methods$method))
+  expect_equal(methods$r_function[methods$method == "saliency"], "dgi_saliency")
+  # each wrapper is the generic call of its method
+  for (i in seq_len(nrow(methods))) {
+    name <- methods$method[i]
+    wrapper <- get(methods$r_function[i], envir = asNamespace("deepGinterpret"))
+    args <- list(model, dna, target = 2, table = "all")
+    if (name == "integrated_gradients") args$steps <- 4
+    direct <- do.call(wrapper, args)
+    generic <- do.call(dgi_explain, c(list(name), args))
+    expect_named(generic, strsplit(methods$tables[i], ", ")[[1]])
+    expect_equal(generic, direct)
+    expect_equal(attr(generic$summary, "settings")$method, name)
+    expect_equal(generic$summary$target, c(2L, 2L)) # 1-based on the way out
+  }
+  # the main table by default; table choices come from the result's tables
+  expect_named(dgi_explain("saliency", model, dna, target = 1),
+               c("seq_id", "position", "base", "score", "observed"))
+  expect_error(dgi_explain("saliency", model, dna, target = 1, table = "wide"),
+               "`table` = \"wide\" is unknown.*per_locus")
+  expect_error(dgi_explain("nonsense", model, dna, target = 1), "`name`.*not registered")
+  expect_error(dgi_explain("integrated_gradients", model, dna, target = 1, baseline = "unif"),
+               "`baseline` = \"unif\" is unknown.*uniform")
+  expect_error(dgi_explain("saliency", model, dna, target = 0), "`target` = 0 is out of range")
+  expect_error(dgi_explain("saliency", model, dna, 1, 2), "must be named")
+  # choice lists are the engine's
+  reg <- reticulate::import("deepg_interpret.methods.registry", convert = FALSE)
+  baselines <- reticulate::py_to_r(reg$get_method("integrated_gradients")$all_choices())$baseline
+  expect_setequal(deepGinterpret:::method_info("integrated_gradients")$choices$baseline,
+                  unlist(baselines))
+})
+
+test_that("duplicated sequence names are an R error, not merged rows", {
+  skip_if_no_engine()
+  model <- test_model()
+  dna <- random_dna(3, 50, seed = 10)
+  dup <- stats::setNames(dna, c("a", "b", "a"))
+  expect_error(dgi_saliency(model, dup, target = 1),
+               "`sequences` has duplicated sequence names: \"a\".*make.unique",
+               class = "dgi_argument_error")
+  df <- data.frame(seq_id = c("x", "x", "x"), sequence = dna)
+  expect_error(dgi_integrated_gradients(model, df, target = 1, steps = 2), "duplicated.*\"x\"")
+  if (requireNamespace("Biostrings", quietly = TRUE)) {
+    dss <- Biostrings::DNAStringSet(stats::setNames(dna, c("s", "t", "t")))
+    expect_error(dgi_gradient_x_input(model, dss, target = 1), "duplicated.*\"t\"")
+  }
+  arr <- one_hot(dna)
+  dimnames(arr) <- list(c("p", "p", "q"), NULL, NULL)
+  expect_error(dgi_saliency(model, arr, target = 1), "duplicated.*\"p\"")
+  # unique names: one row set per sequence, in order
+  ok <- dgi_saliency(model, stats::setNames(dna, make.unique(c("a", "b", "a"))), target = 1,
+                     table = "summary")
+  expect_equal(ok$seq_id, c("a", "b", "a.1"))
+  dimnames(arr) <- list(c("p", "q", "r"), NULL, NULL)
+  expect_equal(dgi_saliency(model, arr, target = 1, table = "summary")$seq_id, c("p", "q", "r"))
+})
+
+test_that("models with other vocabularies: 6 channels, arrays and strings", {
+  skip_if_no_engine()
+  model <- test_model_6()
+  dna <- random_seq(2, 30, VOCAB_6, seed = 11)
+  names(dna) <- c("u", "v")
+  x <- one_hot_vocab(dna, VOCAB_6)
+  # one-hot arrays need no vocabulary: generic channel labels
+  arr <- dgi_integrated_gradients(model, x, target = 2, steps = 10, table = "all")
+  expect_equal(levels(arr$attribution$base), paste0("ch", 1:6))
+  expect_equal(nrow(arr$attribution), 2L * 30L * 6L)
+  expect_true(all(abs(arr$summary$delta) < 0.05))
+  # strings with deepG's vocabulary; the same numbers
+  str <- dgi_integrated_gradients(model, dna, target = 2, steps = 10, vocabulary = VOCAB_6,
+                                  table = "all")
+  expect_equal(levels(str$attribution$base), VOCAB_6)
+  expect_equal(str$attribution$score, arr$attribution$score, tolerance = 1e-6)
+  expect_equal(unique(str$attribution$seq_id), c("u", "v"))
+  obs <- str$attribution[str$attribution$seq_id == "u" & str$attribution$observed, ]
+  expect_equal(paste(obs$base[order(obs$position)], collapse = ""), unname(dna[1]))
+  # "N" is a channel here, not an ambiguous base
+  expect_false("?" %in% as.character(str$per_locus$ref_base))
+  expect_true(all(as.character(str$per_locus$ref_base) %in% VOCAB_6))
+  # arrays with labels: the vocabulary names the channels
+  lab <- dgi_saliency(model, x, target = 1, vocabulary = VOCAB_6)
+  expect_equal(levels(lab$base), VOCAB_6)
+  sal <- dgi_saliency(model, dna, target = 1, vocabulary = tolower(VOCAB_6), table = "per_locus")
+  expect_equal(sal$score_sum, dgi_per_locus(lab)$score_sum, tolerance = 1e-6)
+  gxi <- dgi_gradient_x_input(model, x, target = 1, table = "summary")
+  expect_named(gxi, c("seq_id", "target", "f_input", "score_sum"))
+  # R errors that name the vocabulary
+  expect_error(dgi_saliency(model, dna, target = 1),
+               "`sequences` are sequence strings but the model has 6 input channels.*vocabulary")
+  expect_error(dgi_saliency(model, dna, target = 1, vocabulary = c("A", "C", "G", "T")),
+               "`vocabulary` has 4 labels but the model has 6 input channels")
+  expect_error(dgi_saliency(model, dna, target = 1, vocabulary = c("A", "C", "G", "T", "N", "N")),
+               "`vocabulary` repeats the label \"N\"")
+  expect_error(dgi_saliency(model, sub("^.", "Z", dna), target = 1, vocabulary = VOCAB_6),
+               "non-DNA character \"Z\" at position 1")
+  expect_error(dgi_saliency(model, x, target = 1, vocabulary = paste0("long", 1:6), table = "summary"),
+               NA)
+  expect_error(dgi_saliency(model, dna, target = 1, vocabulary = paste0("long", 1:6)),
+               "`vocabulary` must be single letters")
+  expect_error(dgi_saliency(model, one_hot(random_dna(1, 30)), target = 1),
+               "`sequences` has 4 channels .* expects 6")
+  # a 4-channel model with its (default) vocabulary spelled out
+  ref <- dgi_saliency(test_model(), random_dna(1, 50, seed = 12), target = 1)
+  spelled <- dgi_saliency(test_model(), random_dna(1, 50, seed = 12), target = 1,
+                          vocabulary = c("A", "C", "G", "T"))
+  expect_equal(spelled, ref)
 })

@@ -1,6 +1,8 @@
-# Pure R parts: no Python needed.
+# Tables and plots from R objects (the tables are computed by the engine), and
+# the pure R parts of the set-up.
 
 test_that("dgi_rolling_mean is a centred moving average", {
+  skip_if_no_engine()
   expect_equal(dgi_rolling_mean(c(0, 0, 3, 0, 0), k = 3), c(0, 1, 1, 1, 0))
   expect_equal(dgi_rolling_mean(1:5, k = 1), as.numeric(1:5))
   # ends average over the part of the window that exists
@@ -15,6 +17,7 @@ test_that("dgi_rolling_mean is a centred moving average", {
 })
 
 test_that("dgi_attribution_table turns a matrix into the tidy table", {
+  skip_if_no_engine()
   m <- matrix(c(0.1, 0, 0, 0,
                 0, 0.5, 0, 0,
                 0, 0, 0, -0.2), ncol = 4, byrow = TRUE)
@@ -33,11 +36,48 @@ test_that("dgi_attribution_table turns a matrix into the tidy table", {
   expect_equal(unique(tab2$seq_id), c("seq_1", "seq_2"))
   expect_equal(range(tab2$position), c(11L, 13L))
   expect_true(all(is.na(tab2$observed)))
-  expect_error(dgi_attribution_table(matrix(0, 3, 5)), "4 columns")
   expect_error(dgi_attribution_table(m, onehot[1:2, ]), "input_seq")
+  expect_error(dgi_attribution_table(arr, seq_id = c("a", "a")), "duplicated.*\"a\"")
+  # other channel counts: generic labels, the vocabulary, or the matrix's column names
+  five <- dgi_attribution_table(matrix(0, 3, 5))
+  expect_equal(levels(five$base), paste0("ch", 1:5))
+  expect_error(dgi_attribution_table(matrix(0, 3, 5), vocabulary = c("A", "C", "G", "T")),
+               "`vocabulary` has 4 labels but `scores` has 5 columns")
+  six <- matrix(0, 2, 6, dimnames = list(NULL, c("A", "C", "G", "T", "N", "X")))
+  expect_equal(levels(dgi_attribution_table(six)$base), c("A", "C", "G", "T", "N", "X"))
+  expect_equal(levels(dgi_attribution_table(six, vocabulary = letters[1:6])$base), LETTERS[1:6])
+})
+
+test_that("the engine builds the tables R asks for (same numbers as its own)", {
+  skip_if_no_engine()
+  tables <- reticulate::import("deepg_interpret.tables", convert = FALSE)
+  set.seed(4)
+  onehot <- diag(4)[sample(4, 30, replace = TRUE), ]
+  onehot[7, ] <- 0 # an N
+  scores <- matrix(rnorm(120), 30, 4)
+  tab <- dgi_attribution_table(scores, onehot, seq_id = "s", start = 5)
+  py <- tables$attribution_table_from_array(scores, onehot, seq_ids = list("s"), start = 5L)
+  py_score <- reticulate::py_to_r(py$score$to_numpy())
+  expect_equal(tab$score, as.vector(py_score))
+  expect_equal(range(tab$position), c(5L, 34L))
+  loci <- dgi_per_locus(tab)
+  expect_equal(loci$score_sum, rowSums(scores))
+  expect_equal(loci$score_abs_sum, rowSums(abs(scores)))
+  expect_equal(as.character(loci$max_base), c("A", "C", "G", "T")[max.col(scores, "first")])
+  expect_true(is.na(loci$score_ref[7]))
+  expect_equal(as.character(loci$ref_base[7]), "N")
+  ref <- max.col(onehot)
+  expect_equal(loci$score_ref[-7], scores[cbind(1:30, ref)][-7])
+  # rows in any order, settings kept
+  shuffled <- tab[sample(nrow(tab)), ]
+  attr(shuffled, "settings") <- list(method = "saliency")
+  again <- dgi_per_locus(shuffled)
+  expect_equal(again$score_sum, loci$score_sum)
+  expect_equal(attr(again, "settings"), list(method = "saliency"))
 })
 
 test_that("dgi_per_locus sums over bases and finds the observed and max base", {
+  skip_if_no_engine()
   m <- matrix(c(0.1, 0.3, 0, -0.2,
                 0, 0.5, 0, 0), ncol = 4, byrow = TRUE)
   onehot <- matrix(c(1, 0, 0, 0,
@@ -48,7 +88,7 @@ test_that("dgi_per_locus sums over bases and finds the observed and max base", {
   expect_equal(loci$score_sum, c(0.2, 0.5))
   expect_equal(loci$score_abs_sum, c(0.6, 0.5))
   expect_equal(as.character(loci$ref_base), c("A", "N"))
-  expect_equal(loci$score_ref, c(0.1, 0))
+  expect_equal(loci$score_ref, c(0.1, NA)) # no observed base: NA, as the engine's tables
   expect_equal(as.character(loci$max_base), c("C", "C"))
   expect_type(loci$position, "integer")
   expect_error(dgi_per_locus(list(a = 1)), "must be a data frame")
@@ -56,6 +96,7 @@ test_that("dgi_per_locus sums over bases and finds the observed and max base", {
 })
 
 test_that("plots are ggplots on tables made in R", {
+  skip_if_no_engine()
   set.seed(1)
   onehot <- diag(4)[sample(4, 120, replace = TRUE), ]
   scores <- onehot * rnorm(120)

@@ -27,7 +27,7 @@ import numpy as np
 from .._checks import as_generator, check_int
 from ..alphabet import INVALID_CODE, _codes_to_strings, _sequence_to_codes
 from ..errors import ArgumentTypeError, DeepGInterpretWarning, InputError, SequenceError, ShapeError
-from ..io.sequences import looks_like_path, read_fasta
+from ..io.fasta import looks_like_path, read_fasta
 from .iid import CHUNK_ELEMENTS, inner_cdf
 
 __all__ = ["MarkovModel", "fit_markov", "kmer_frequencies"]

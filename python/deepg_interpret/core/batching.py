@@ -6,6 +6,7 @@ batches that fit a memory budget, builds each batch lazily (so the whole job is
 never in memory at once), runs a compiled ``tf.function`` on it, hands the
 numpy outputs to the method's ``consume`` callback, halves the batch and retries
 when TensorFlow runs out of memory, and shows a progress bar on long work.
+:func:`predict` runs a model adapter's forward pass through it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import InputError
+from ..io.models import ModelAdapter
 
 DEFAULT_MEMORY_BUDGET = 1 << 30  # 1 GiB of intermediate tensors per batch
 ENV_MEMORY_BUDGET = "DEEPG_INTERPRET_MEMORY_BUDGET"
@@ -183,4 +185,35 @@ def _to_numpy(outputs):
     return outputs.numpy() if hasattr(outputs, "numpy") else np.asarray(outputs)
 
 
-__all__ = ["run_batched", "choose_batch_size", "parse_memory_budget", "DEFAULT_MEMORY_BUDGET"]
+def predict(adapter: ModelAdapter, x, *, memory_budget=None, batch_size=None,
+            progress=False) -> np.ndarray:
+    """Model outputs ``(n, n_outputs)`` for one-hot ``x``, batched within the memory budget.
+
+    ``x`` is checked with :meth:`ModelAdapter.check_input` (a single item ``(L, C)``
+    becomes ``(1, L, C)``); the output kind (probability or logit) is the adapter's.
+
+    Examples
+    --------
+    >>> import keras
+    >>> from deepg_interpret.io.models import load_model
+    >>> m = keras.Sequential([keras.Input((20, 4)), keras.layers.Flatten(),
+    ...                       keras.layers.Dense(2, activation="softmax")])
+    >>> predict(load_model(m), np.zeros((3, 20, 4), dtype="float32")).shape
+    (3, 2)
+    """
+    arr = adapter.check_input(x)
+    out = np.empty((arr.shape[0], adapter.n_outputs), dtype=np.float32)
+
+    def consume(start, stop, result):
+        out[start:stop] = result
+
+    run_batched(
+        adapter.forward, arr.shape[0], lambda a, b: (arr[a:b],), consume,
+        item_bytes=adapter.item_bytes("forward", arr.shape[-2]), memory_budget=memory_budget,
+        batch_size=batch_size, progress=progress, desc="predict",
+    )
+    return out
+
+
+__all__ = ["run_batched", "predict", "choose_batch_size", "parse_memory_budget",
+           "DEFAULT_MEMORY_BUDGET"]

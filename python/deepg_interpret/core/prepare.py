@@ -14,11 +14,9 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from ..errors import ArgumentTypeError, InputError, ShapeError
+from ..errors import ArgumentTypeError, ShapeError
 from ..io.models import ModelAdapter, load_model
 from ..io.sequences import DNA_VOCABULARY, EncodedSequences, encode
-
-MAX_SEED = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -167,57 +165,6 @@ def prepare(model, sequences, *, output: str | None = None, class_names=None,
                     options=options)
 
 
-def check_seed(seed):
-    """``None`` or a non-negative integer (numpy integers and whole floats accepted).
-
-    Examples
-    --------
-    >>> check_seed(3), check_seed(None)
-    (3, None)
-    """
-    if seed is None:
-        return None
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer, float)):
-        raise InputError(
-            f"seed must be a whole number >= 0 or None, got {seed!r} ({type(seed).__name__}); "
-            "pass e.g. seed=1"
-        )
-    if isinstance(seed, float) and not (np.isfinite(seed) and seed.is_integer()):
-        raise InputError(f"seed must be a whole number >= 0 or None, got {seed!r}; pass e.g. seed=1")
-    seed = int(seed)
-    if not 0 <= seed <= MAX_SEED:
-        raise InputError(f"seed must be between 0 and 2**63 - 1, got {seed}; pass e.g. seed=1")
-    return seed
-
-
-def check_count(value, name: str, *, minimum: int = 1, maximum: int | None = None,
-                hint: str = "") -> int:
-    """A whole number in ``[minimum, maximum]`` or an :class:`InputError` naming ``name``.
-
-    Examples
-    --------
-    >>> check_count(5.0, "steps")
-    5
-    """
-    ok = (not isinstance(value, (bool, np.bool_))
-          and isinstance(value, (int, np.integer, float))
-          and (not isinstance(value, float) or (np.isfinite(value) and value.is_integer())))
-    if not ok or int(value) < minimum:
-        raise InputError(f"{name} must be a whole number >= {minimum}, got {value!r}" + hint)
-    if maximum is not None and int(value) > maximum:
-        raise InputError(f"{name} = {int(value)} is more than the maximum {maximum:,}" + hint)
-    return int(value)
-
-
-def check_choice(value, name: str, choices, error: type = InputError) -> str:
-    """``value`` if it is one of ``choices``, else ``error`` (an InputError) listing them."""
-    if not isinstance(value, str) or value not in choices:
-        close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise error(f"{name} = {value!r} is unknown; choose one of {tuple(choices)}.{hint}")
-    return value
-
-
 def run_settings(adapter: ModelAdapter, method: str, settings: dict) -> dict:
     """Settings every result records: the method's own plus model output, loader, versions."""
     from .. import __version__
@@ -233,4 +180,4 @@ def run_settings(adapter: ModelAdapter, method: str, settings: dict) -> dict:
 
 
 __all__ = ["EncodeOptions", "Prepared", "prepare", "resolve_adapter", "encode_for",
-           "model_layout", "check_seed", "check_count", "check_choice", "run_settings"]
+           "model_layout", "run_settings"]

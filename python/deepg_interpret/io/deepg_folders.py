@@ -37,8 +37,8 @@ from .datasets import (
     read_truth,
     write_truth,
 )
+from .fasta import is_fasta_name, read_fasta
 from .files import atomic_write
-from .sequences import is_fasta_name, read_fasta
 
 __all__ = ["write_deepg_folders", "read_deepg_folders"]
 

@@ -1,20 +1,20 @@
-"""Load deepG / Keras models and wrap them in a :class:`ModelAdapter`.
+"""Wrap deepG / Keras models in a :class:`ModelAdapter`; :func:`load_model` builds it.
 
 The adapter hides which Keras produced the model (Keras 3, or Keras 2 through
 ``tf_keras`` / TensorFlow <= 2.15), exposes what the methods need (item shape,
 number of outputs, class names, the target's value and gradient as compiled
 ``tf.function`` steps) and can explain the pre-softmax logit instead of the
-probability, because probabilities saturate near 0 and 1.
+probability, because probabilities saturate near 0 and 1. One adapter per model
+object is cached, so compiled steps are traced once. Loading from files (loader
+choice, the HDF5 check) lives in :mod:`.model_files` (the names that moved there are
+importable from here too); batched prediction in :func:`deepg_interpret.core.batching.predict`.
 """
 
 from __future__ import annotations
 
 import atexit
 import copy
-import json
 import os
-import subprocess
-import sys
 import warnings
 import weakref
 from collections.abc import Mapping
@@ -23,6 +23,14 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ArgumentTypeError, DeepGInterpretWarning, ModelError, ShapeError, TargetError
+from .model_files import ENV_HDF5_PROBE_TIMEOUT as ENV_HDF5_PROBE_TIMEOUT
+from .model_files import HDF5_MAGIC as HDF5_MAGIC
+from .model_files import LOADERS, _load_path
+from .model_files import _h5_keras_version as _h5_keras_version
+from .model_files import _is_hdf5 as _is_hdf5
+from .model_files import _keras2 as _keras2
+from .model_files import _keras3 as _keras3
+from .model_files import _probe_hdf5 as _probe_hdf5
 
 OUTPUTS = ("probability", "logit")
 # Adapters of model objects, reused across calls so compiled steps and memory estimates
@@ -30,45 +38,13 @@ OUTPUTS = ("probability", "logit")
 _ADAPTERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # Free the compiled steps while TensorFlow is still intact (TF 2.15 complains otherwise).
 atexit.register(_ADAPTERS.clear)
-LOADERS = ("auto", "keras3", "tf_keras")
 _SQUASHING = ("softmax", "sigmoid")
-# Seconds the HDF5 integrity probe may take (see _probe_hdf5); "0" turns the probe off.
-ENV_HDF5_PROBE_TIMEOUT = "DEEPG_INTERPRET_HDF5_PROBE_TIMEOUT"
-HDF5_PROBE_BASE_SECONDS = 5.0
-HDF5_PROBE_BYTES_PER_SECOND = 50 * (1 << 20)  # extra time for big files on slow disks
-HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
 
 def _tf():
     import tensorflow as tf
 
     return tf
-
-
-def _keras3():
-    """The Keras 3 module, or None when only Keras 2 is installed (TF <= 2.15)."""
-    try:
-        import keras
-    except ImportError:  # pragma: no cover - keras ships with tensorflow
-        return None
-    return keras if int(keras.__version__.split(".")[0]) >= 3 else None
-
-
-def _keras2():
-    """Keras 2: the tf_keras package, or ``keras`` itself on TF <= 2.15."""
-    try:
-        import tf_keras
-
-        return tf_keras
-    except ImportError:
-        import keras
-
-        if int(keras.__version__.split(".")[0]) < 3:
-            return keras
-        raise ModelError(
-            "this model needs Keras 2, but tf_keras is not installed; run "
-            "`pip install tf_keras` (from R: dgi_install())"
-        ) from None
 
 
 def _framework_of(model) -> str:
@@ -101,203 +77,6 @@ def _is_keras_model(obj) -> bool:
         for cls in type(obj).__mro__
     )
 
-
-def _h5_keras_version(path: Path) -> str | None:
-    try:
-        import h5py
-
-        with h5py.File(path, "r") as handle:
-            version = handle.attrs.get("keras_version")
-    except Exception:  # not HDF5 or unreadable: let the loaders report it
-        return None
-    if isinstance(version, bytes):
-        version = version.decode()
-    return None if version is None else str(version)
-
-
-# Run in a child process: opens the file with h5py, reads every attribute and dataset
-# (what Keras does when it loads), prints the checkpoint's keras_version as JSON.
-# Exit codes: 0 readable, 2 h5py failed on the file, 3 h5py could not be imported.
-_PROBE_CODE = r"""
-import json, sys
-try:
-    import h5py
-except Exception as exc:
-    sys.stderr.write(f"h5py unavailable: {exc}")
-    sys.exit(3)
-
-def visit(name, obj):
-    for key in obj.attrs:
-        obj.attrs[key]
-    if isinstance(obj, h5py.Dataset) and obj.size:
-        obj[()]
-
-try:
-    with h5py.File(sys.argv[1], "r") as handle:
-        for key in handle.attrs:
-            handle.attrs[key]
-        handle.visititems(visit)
-        version = handle.attrs.get("keras_version")
-except Exception as exc:
-    sys.stderr.write(f"{type(exc).__name__}: {exc}")
-    sys.exit(2)
-if isinstance(version, bytes):
-    version = version.decode()
-print(json.dumps({"keras_version": None if version is None else str(version)}))
-"""
-
-
-def _python_executable() -> str | None:
-    """The Python interpreter of this environment (under R, ``sys.executable`` may be R)."""
-    exe = sys.executable
-    if exe and os.path.basename(exe).lower().startswith("python") and os.path.isfile(exe):
-        return exe
-    version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    for folder in (os.path.join(sys.exec_prefix, "bin"), sys.exec_prefix):
-        for name in (f"python{version}", "python3", "python", "python.exe"):
-            candidate = os.path.join(folder, name)
-            if os.path.isfile(candidate):
-                return candidate
-    return None
-
-
-def _probe_timeout(path: Path) -> float:
-    """Seconds the probe may take: ``$DEEPG_INTERPRET_HDF5_PROBE_TIMEOUT``, else 5 s plus
-    1 s per 50 MiB of file. 0 turns the probe off."""
-    text = os.environ.get(ENV_HDF5_PROBE_TIMEOUT, "").strip()
-    if text:
-        try:
-            value = float(text)
-        except ValueError:
-            raise ModelError(
-                f"${ENV_HDF5_PROBE_TIMEOUT} = {text!r} is not a number of seconds; set it to "
-                "e.g. 30 (or 0 to skip the check of HDF5 files)"
-            ) from None
-        if not value >= 0:
-            raise ModelError(
-                f"${ENV_HDF5_PROBE_TIMEOUT} = {text!r} must be 0 (skip the check) or a positive "
-                "number of seconds, e.g. 30"
-            )
-        return value
-    return HDF5_PROBE_BASE_SECONDS + path.stat().st_size / HDF5_PROBE_BYTES_PER_SECOND
-
-
-def _probe_hdf5(path: Path) -> tuple[bool, str | None]:
-    """Read an HDF5 file in a child process with a time limit before opening it here.
-
-    A damaged HDF5 file can make the HDF5 library loop forever (ignoring Ctrl-C) in
-    the process that opens it; in a child process it is simply killed. Returns
-    ``(probed, keras_version)``; ``probed`` is False when the probe could not run
-    (no interpreter or h5py for the child, or turned off) and the file is opened as
-    before. Raises :class:`ModelError` when the file is corrupt.
-    """
-    limit = _probe_timeout(path)
-    exe = _python_executable()
-    if limit == 0 or exe is None:
-        return False, None
-    fix = "re-save or re-download the checkpoint"
-    try:
-        done = subprocess.run(
-            [exe, "-c", _PROBE_CODE, str(path)], capture_output=True, text=True,
-            timeout=limit, stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired:
-        raise ModelError(
-            f"the file {str(path)!r} looks corrupt (reading its HDF5 structure did not finish "
-            f"within {limit:g} s); {fix}. If the file is fine but very large or on a slow "
-            f"disk, allow more time with the environment variable {ENV_HDF5_PROBE_TIMEOUT} "
-            "(seconds; 0 skips this check)"
-        ) from None
-    except OSError:  # the interpreter could not be started: load as before
-        return False, None
-    if done.returncode == 0:
-        try:
-            return True, json.loads(done.stdout.strip().splitlines()[-1]).get("keras_version")
-        except (ValueError, IndexError, AttributeError):
-            return True, None
-    if done.returncode == 2 or done.returncode < 0:
-        detail = (done.stderr.strip().splitlines() or [""])[-1][:300]
-        if done.returncode < 0:
-            detail = f"the HDF5 library crashed reading it (signal {-done.returncode})"
-        raise ModelError(f"the file {str(path)!r} looks corrupt ({detail}); {fix}")
-    return False, None  # h5py missing in the child, or an unexpected failure: load as before
-
-
-def _load_path(path: Path, loader: str, custom_objects):
-    """Load a model file; returns (model, loader used, note for the user or None)."""
-    if not path.exists():
-        raise ModelError(f"model file {str(path)!r} does not exist; check the path")
-    suffix = path.suffix.lower()
-    errors = []
-    if path.is_dir():
-        order = ["tf_keras"]  # SavedModel directories: Keras 3 cannot load them as models
-        if not (path / "saved_model.pb").exists():
-            raise ModelError(
-                f"{str(path)!r} is a directory but not a TensorFlow SavedModel (no saved_model.pb); "
-                "pass a .keras, .h5/.hdf5 file or a SavedModel directory"
-            )
-    elif suffix in (".h5", ".hdf5"):
-        if not _is_hdf5(path):
-            raise ModelError(
-                f"{str(path)!r} is not an HDF5 model file; pass a Keras checkpoint "
-                "(.h5/.hdf5 or .keras) or a SavedModel directory"
-            )
-        # A damaged file can hang the HDF5 library for good: check it in a child first.
-        probed, version = _probe_hdf5(path)
-        if not probed:
-            version = _h5_keras_version(path)
-        # Keras 2 checkpoints (deepG's, keras_version 2.x) go straight to tf_keras: Keras 3
-        # rejects batch_input_shape and other legacy configs.
-        order = ["tf_keras", "keras3"] if (version or "2").startswith("2") else ["keras3", "tf_keras"]
-    elif suffix == ".keras":
-        if _is_hdf5(path):  # Keras 2 wrote HDF5 under any name
-            _probe_hdf5(path)
-        order = ["keras3", "tf_keras"]
-    else:
-        raise ModelError(
-            f"{str(path)!r} is not a model file this package can read; pass a .keras or "
-            ".h5/.hdf5 file or a SavedModel directory"
-        )
-    if loader != "auto":
-        order = [loader]
-    for name in order:
-        if name == "keras3" and _keras3() is None:
-            errors.append("keras3: Keras 3 is not installed")
-            continue
-        try:
-            module = _keras3() if name == "keras3" else _keras2()
-            model = module.models.load_model(
-                str(path), compile=False, custom_objects=custom_objects
-            )
-        except Exception as exc:  # each Keras raises its own types
-            errors.append(f"{name}: {type(exc).__name__}: {str(exc)[:300]}")
-            continue
-        note = None
-        if len(order) > 1 and name != order[0]:
-            note = f"{order[0]} could not read {path.name}; loaded it with {name} instead"
-        elif name == "tf_keras" and path.is_file():
-            note = f"{path.name} is a Keras 2 checkpoint; loaded it with tf_keras (Keras 2)"
-        return model, name, note
-    raise ModelError(
-        f"could not load the model from {str(path)!r}. Tried: " + " | ".join(errors)
-        + ". If it needs custom layers, pass custom_objects={'Name': Layer}."
-    )
-
-
-def _is_hdf5(path: Path) -> bool:
-    """HDF5 signature at offset 0, or after a user block (512, 1024, 2048, ... bytes)."""
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as handle:
-            offset = 0
-            while offset + 8 <= size:
-                handle.seek(offset)
-                if handle.read(8) == HDF5_MAGIC:
-                    return True
-                offset = 512 if offset == 0 else offset * 2
-    except OSError:
-        return False
-    return False
 
 
 def _activation_name(layer) -> str | None:
@@ -603,11 +382,8 @@ class ModelAdapter:
     @property
     def forward(self):
         """Compiled ``x -> (b, n_outputs)``."""
-        if "forward" not in self._compiled:
-            tf = _tf()
-            self._compiled["forward"] = tf.function(self._call, input_signature=[self._spec()],
-                                                    reduce_retracing=True)
-        return self._compiled["forward"]
+        return self.compiled("forward", lambda: _tf().function(
+            self._call, input_signature=[self._spec()], reduce_retracing=True))
 
     def _value_and_grad(self, x, target):
         tf = _tf()
@@ -619,14 +395,16 @@ class ModelAdapter:
     @property
     def value_and_grad(self):
         """Compiled ``(x, target) -> (values (b,), grads (b, *item_shape))``."""
-        if "value_and_grad" not in self._compiled:
+
+        def build():
             tf = _tf()
-            self._compiled["value_and_grad"] = tf.function(
+            return tf.function(
                 self._value_and_grad,
                 input_signature=[self._spec(), tf.TensorSpec((), tf.int32)],
                 reduce_retracing=True,
             )
-        return self._compiled["value_and_grad"]
+
+        return self.compiled("value_and_grad", build)
 
     def item_bytes(self, kind: str = "gradient", length: int | None = None) -> int:
         """Estimated memory of one item (sequence) in a batch, in bytes.
@@ -640,23 +418,6 @@ class ModelAdapter:
         if key not in self._bytes_cache:
             self._bytes_cache[key] = _graph_bytes_per_item(self, kind, length)
         return self._bytes_cache[key]
-
-    def predict(self, x, *, memory_budget=None, batch_size=None, progress=False) -> np.ndarray:
-        """Model outputs ``(n, n_outputs)`` for one-hot ``x``, batched within the memory budget."""
-        from ..core.batching import run_batched
-
-        arr = self.check_input(x)
-        out = np.empty((arr.shape[0], self.n_outputs), dtype=np.float32)
-
-        def consume(start, stop, result):
-            out[start:stop] = result
-
-        run_batched(
-            self.forward, arr.shape[0], lambda a, b: (arr[a:b],), consume,
-            item_bytes=self.item_bytes("forward", arr.shape[-2]), memory_budget=memory_budget,
-            batch_size=batch_size, progress=progress, desc="predict",
-        )
-        return out
 
 
 def _graph_bytes_per_item(adapter: ModelAdapter, kind: str, length: int | None) -> int:

@@ -5,33 +5,45 @@ ambiguous bases (``N`` and the IUPAC codes) encoded as all-zero rows by default
 (deepG's ``ambiguous_nuc = "zero"``), ``"equal"`` (1/C per channel) or
 ``"discard"`` (drop every window that contains one). Sequences longer than the
 model's ``maxlen`` are cut into windows, like deepG's prediction over a genome.
+
+This module gathers the inputs (strings, lists, dicts, FASTA paths, arrays), names
+them, cuts or pads them and returns :class:`EncodedSequences`; reading FASTA files
+lives in :mod:`.fasta`, coding single sequences and checking one-hot rows in
+:mod:`.onehot` (their public names are importable from here too).
 """
 
 from __future__ import annotations
 
-import gzip
 import os
 import warnings
-import zlib
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from ..errors import ArgumentTypeError, DeepGInterpretWarning, SequenceError, ShapeError
+from .fasta import FASTA_SUFFIXES as FASTA_SUFFIXES
+from .fasta import GZIP_MAGIC as GZIP_MAGIC
+from .fasta import _check_unique_ids, looks_like_path, read_fasta
+from .fasta import is_fasta_name as is_fasta_name
+from .onehot import (
+    DNA_VOCABULARY,
+    _ambiguous_rows,
+    _array_vocabulary,
+    _check_vocabulary,
+    _encode_string,
+    _lookup_table,
+    _onehot_array,
+    _row_kinds,
+    _warn_not_one_hot,
+    generic_vocabulary,
+)
+from .onehot import IUPAC_AMBIGUOUS as IUPAC_AMBIGUOUS
 
-DNA_VOCABULARY: tuple[str, ...] = ("A", "C", "G", "T")
 AMBIGUOUS_MODES = ("zero", "equal", "discard")
 PAD_MODES = (None, "left", "right")
-IUPAC_AMBIGUOUS = "NRYSWKMBDHV"
-FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".ffn", ".fas", ".faa", ".seq")
-GZIP_MAGIC = b"\x1f\x8b"
 
-# Codes used in the lookup table: >= 0 is a channel index.
-_AMBIGUOUS = -1
-_INVALID = -2
+
 @dataclass
 class EncodedSequences:
     """One-hot encoded sequences plus where every row came from.
@@ -84,316 +96,6 @@ class EncodedSequences:
             ambiguous=self.ambiguous[rows],
             vocabulary=self.vocabulary,
         )
-
-
-
-def generic_vocabulary(n_channels: int) -> tuple[str, ...]:
-    """Channel labels ``ch1 .. chC`` for one-hot arrays of a non-DNA model.
-
-    Examples
-    --------
-    >>> generic_vocabulary(3)
-    ('ch1', 'ch2', 'ch3')
-    """
-    return tuple(f"ch{i + 1}" for i in range(int(n_channels)))
-
-
-def _lookup_table(vocabulary: tuple[str, ...]) -> np.ndarray:
-    table = np.full(256, _INVALID, dtype=np.int16)
-    for code in IUPAC_AMBIGUOUS:
-        table[ord(code)] = _AMBIGUOUS
-        table[ord(code.lower())] = _AMBIGUOUS
-    for i, letter in enumerate(vocabulary):
-        table[ord(letter.upper())] = i
-        table[ord(letter.lower())] = i
-    return table
-
-
-def _check_vocabulary(vocabulary, *, letters: bool = True) -> tuple[str, ...]:
-    """The vocabulary as a tuple of labels.
-
-    ``letters=True`` (encoding strings): single ASCII letters, upper-cased, no repeats.
-    ``letters=False`` (one-hot arrays, decoding): any distinct non-empty labels; labels
-    that are all single letters are upper-cased as for strings.
-    """
-    if isinstance(vocabulary, str):
-        vocabulary = tuple(vocabulary)
-    try:
-        vocabulary = tuple(str(v) for v in vocabulary)
-    except TypeError as exc:
-        raise ArgumentTypeError(
-            f"vocabulary must be a sequence of single letters such as ('A', 'C', 'G', 'T') "
-            f"(or None for the default), got {type(vocabulary).__name__}"
-        ) from exc
-    single = all(len(v) == 1 for v in vocabulary)
-    if letters:
-        if not vocabulary or not single or not all(v.isascii() and v.isalpha() for v in vocabulary):
-            raise SequenceError(
-                f"vocabulary must be single ASCII letters such as ('A', 'C', 'G', 'T') when "
-                f"encoding DNA strings, got {vocabulary!r}; pass vocabulary=None for A, C, G, T"
-            )
-    elif not vocabulary or any(not v.strip() for v in vocabulary):
-        raise SequenceError(
-            f"vocabulary must be non-empty channel labels such as ('A', 'C', 'G', 'T'), got "
-            f"{vocabulary!r}; pass vocabulary=None for default labels"
-        )
-    if single:
-        vocabulary = tuple(v.upper() for v in vocabulary)
-    repeated = sorted(v for v, k in Counter(vocabulary).items() if k > 1)
-    if repeated:
-        raise SequenceError(
-            f"vocabulary has repeated labels {repeated}: {vocabulary!r}; give every channel its "
-            "own label, in the order the model was trained on"
-        )
-    return vocabulary
-
-
-def _array_vocabulary(vocabulary, n_channels: int) -> tuple[str, ...]:
-    """Channel labels for a one-hot array with ``n_channels`` channels."""
-    if vocabulary is None:
-        return DNA_VOCABULARY if n_channels == len(DNA_VOCABULARY) else generic_vocabulary(n_channels)
-    vocabulary = _check_vocabulary(vocabulary, letters=False)
-    if len(vocabulary) != n_channels:
-        raise ShapeError(
-            f"the one-hot array has {n_channels} channels but vocabulary = {vocabulary} has "
-            f"{len(vocabulary)}; pass vocabulary= with one label per channel in the model's "
-            f"order, or vocabulary=None (labels {_label_range(n_channels)})"
-        )
-    return vocabulary
-
-
-def _label_range(n_channels: int) -> str:
-    if n_channels == len(DNA_VOCABULARY):
-        return "A, C, G, T"
-    labels = generic_vocabulary(n_channels)
-    return ", ".join(labels) if n_channels <= 3 else f"{labels[0]} .. {labels[-1]}"
-
-
-def _encode_string(seq: str, name: str, table: np.ndarray, n_channels: int,
-                   ambiguous: str, hint: str = "") -> tuple[np.ndarray, np.ndarray]:
-    seq = "".join(seq.split())  # FASTA line breaks / stray whitespace
-    if not seq:
-        raise SequenceError(f"sequence {name!r} is empty; pass at least one base")
-    try:
-        raw = np.frombuffer(seq.encode("ascii"), dtype=np.uint8)
-    except UnicodeEncodeError as exc:
-        bad = next(i for i, ch in enumerate(seq) if ord(ch) > 127)
-        raise SequenceError(
-            f"sequence {name!r} has the non-DNA character {seq[bad]!r} at position {bad + 1}; "
-            f"only the vocabulary letters and IUPAC codes ({IUPAC_AMBIGUOUS}) are allowed{hint}"
-        ) from exc
-    codes = table[raw]
-    invalid = np.flatnonzero(codes == _INVALID)
-    if invalid.size:
-        first = int(invalid[0])
-        shown = sorted(set(seq[i] for i in invalid[:1000]))
-        raise SequenceError(
-            f"sequence {name!r} has {invalid.size} non-DNA character(s) {shown} "
-            f"(first at position {first + 1}); only the vocabulary letters and IUPAC ambiguity "
-            f"codes ({IUPAC_AMBIGUOUS}) are allowed. Remove them or map them to N first.{hint}"
-        )
-    onehot = np.zeros((codes.size, n_channels), dtype=np.float32)
-    known = codes >= 0
-    onehot[np.flatnonzero(known), codes[known]] = 1.0
-    amb = ~known
-    if ambiguous == "equal":
-        onehot[amb] = 1.0 / n_channels
-    return onehot, amb
-
-
-def _row_kinds(onehot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(one_hot, n_code)`` masks over the rows (last axis = channels).
-
-    ``one_hot``: exactly one 1 and zeros elsewhere (max 1, min >= 0, sum 1).
-    ``n_code``: a legitimate encoding of N, all zeros (deepG "zero") or 1/C each ("equal").
-    """
-    channels = onehot.shape[-1]
-    if channels <= 64:
-        # Column by column: numpy reduces a short last axis slowly (8M values: 10x faster).
-        high, low, total = (onehot[..., 0].copy() for _ in range(3))
-        for c in range(1, channels):
-            column = onehot[..., c]
-            np.maximum(high, column, out=high)
-            np.minimum(low, column, out=low)
-            total += column
-    else:
-        high, low, total = onehot.max(axis=-1), onehot.min(axis=-1), onehot.sum(axis=-1)
-    one_hot = (high == 1.0) & (low >= 0.0) & (total == 1.0)
-    equal = (high - low <= 1e-6) & (np.abs(high - 1.0 / onehot.shape[-1]) <= 1e-6)
-    return one_hot, ((high == 0.0) & (low == 0.0)) | equal
-
-
-def _ambiguous_rows(onehot: np.ndarray) -> np.ndarray:
-    """Rows that are not exactly one-hot (zero rows, 0.25 rows, soft values)."""
-    return ~_row_kinds(onehot)[0]
-
-
-def _warn_not_one_hot(arr: np.ndarray, vocabulary: tuple[str, ...], one_hot: np.ndarray,
-                      n_code: np.ndarray) -> None:
-    """Warn about rows that are neither one-hot nor an encoding of N."""
-    bad = ~(one_hot | n_code)
-    n_bad = int(bad.sum())
-    if not n_bad:
-        return
-    values = arr[bad]
-    kinds = []
-    if (values > 1).any():
-        kinds.append(f"values above 1 (largest {float(values.max()):g})")
-    if (values < 0).any():
-        kinds.append(f"negative values (smallest {float(values.min()):g})")
-    fractional = (values > 0) & (values < 1)
-    if fractional.any():
-        kinds.append(f"fractional values such as {float(values[fractional][0]):g}")
-    if not kinds:
-        kinds.append("more than one 1 per position")
-    seq_i, pos_i = (int(i) for i in np.argwhere(bad)[0])
-    row = ", ".join(f"{v:g}" for v in arr[seq_i, pos_i].tolist())
-    warnings.warn(
-        f"the one-hot array has {n_bad} of {bad.size} row(s) (positions) that are not one-hot "
-        f"and not an encoding of N (all zeros, or 1/C each): {'; '.join(kinds)}. First at "
-        f"sequence {seq_i + 1}, position {pos_i + 1}: [{row}]. They are passed to the model "
-        f"as given and marked ambiguous (decoded as N); check the encoding (one 1 per position, "
-        f"channels in the order {', '.join(vocabulary)}).",
-        DeepGInterpretWarning,
-        stacklevel=3,
-    )
-
-
-def _fasta_lines(path: Path, shown: str):
-    """Text lines of a FASTA file; gzip is recognised by its content, not its name."""
-    try:
-        with open(path, "rb") as probe:
-            compressed = probe.read(2) == GZIP_MAGIC
-    except PermissionError as exc:
-        raise SequenceError(
-            f"FASTA file {shown} cannot be read (permission denied); check its permissions"
-        ) from exc
-    opener = gzip.open if compressed else open
-    try:
-        # utf-8-sig drops a byte order mark (files saved by Windows editors).
-        with opener(path, "rt", encoding="utf-8-sig") as handle:
-            yield from handle
-    except UnicodeDecodeError as exc:
-        raise SequenceError(
-            f"FASTA file {shown} is not a text file ({'its decompressed content' if compressed else 'it'} "
-            f"holds the byte 0x{exc.object[exc.start]:02x}, which is not UTF-8 text); pass a "
-            "FASTA text file (gzip-compressed is fine)"
-        ) from None
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise SequenceError(
-            f"FASTA file {shown} is gzip-compressed but the file is truncated/corrupt "
-            f"({type(exc).__name__}: {exc}); download or compress it again"
-        ) from None
-
-
-def read_fasta(path, *, check_ids: bool = False) -> list[tuple[str, str]]:
-    """Read a (possibly gzipped) FASTA file into ``(id, sequence)`` pairs.
-
-    gzip is recognised by the file's content (its magic bytes), so ``x.fa`` holding
-    gzip data and ``x.fa.gz`` holding plain text both read correctly. A UTF-8 byte
-    order mark is ignored. The id of a record is the first word of its header line.
-
-    Raises :class:`SequenceError` for a missing path, a directory, a file that is not
-    FASTA text (no ``>`` header before the first sequence line, binary content), a
-    truncated gzip file or a file with no records.
-
-    Parameters
-    ----------
-    path : str or path
-        The FASTA file (plain or gzip).
-    check_ids : bool
-        Also raise :class:`SequenceError` for a record whose header has no id (a
-        bare ``>``, named by its record number) and for repeated ids, as
-        :func:`encode` does (ids name the rows of every table). Default is False:
-        ids are returned as they are (an empty header gives the id ``''``).
-
-    Examples
-    --------
-    >>> import tempfile, os
-    >>> p = os.path.join(tempfile.mkdtemp(), "x.fasta")
-    >>> _ = open(p, "w").write(">s1\\nACGT\\n>s2\\nGGCC\\n")
-    >>> read_fasta(p)
-    [('s1', 'ACGT'), ('s2', 'GGCC')]
-    """
-    if isinstance(path, (bytes, bytearray)):
-        path = os.fsdecode(bytes(path))
-    if not isinstance(path, (str, os.PathLike)):
-        raise ArgumentTypeError(
-            f"path must be a FASTA file path (str or pathlib.Path), got {type(path).__name__}"
-        )
-    path = Path(path).expanduser()
-    shown = repr(str(path))
-    if path.is_dir():
-        raise SequenceError(
-            f"FASTA path {shown} is a directory, not a file; pass a FASTA file "
-            "(.fasta/.fa, gzip ok), e.g. one of the files inside it"
-        )
-    if not path.exists():
-        raise SequenceError(f"FASTA file {shown} does not exist; check the path")
-    if not path.is_file():
-        raise SequenceError(f"FASTA path {shown} is not a regular file; pass a FASTA file")
-
-    records: list[tuple[str, list[str]]] = []
-    lines = _fasta_lines(path, shown)
-    for number, line in enumerate(lines, start=1):
-        if line.startswith(">"):
-            title = line[1:].strip()
-            if not title and check_ids:
-                raise SequenceError(
-                    f"FASTA file {shown}: record {len(records) + 1} (line {number}) has an empty "
-                    "id (its header line is just '>'); give every record a name, e.g. "
-                    f"'>seq_{len(records) + 1}'"
-                )
-            records.append((title.split(None, 1)[0] if title else "", []))
-        elif not records:
-            if not line.strip() or line.startswith(";"):
-                continue  # blank lines and old-style ';' comments before the first record
-            lines.close()
-            first = line.strip()
-            first = first[:40] + ("..." if len(first) > 40 else "")
-            raise SequenceError(
-                f"FASTA file {shown} does not start with a header line: line {number} is "
-                f"{first!r}, but FASTA records start with '>name'. If the file holds plain "
-                "sequence text, add a header line such as '>seq_1' before it, or pass the "
-                "sequence itself as a string"
-            )
-        else:
-            records[-1][1].append(line.strip())
-    if not records:
-        raise SequenceError(
-            f"FASTA file {shown} holds no sequences (is it FASTA? records start with '>')"
-        )
-    pairs = [(name, "".join(parts)) for name, parts in records]
-    if check_ids:
-        _check_unique_ids([name for name, _ in pairs], f"FASTA file {shown} has repeated record ids",
-                          " in the file, or name the records with seq_ids=")
-    return pairs
-
-
-def _check_unique_ids(ids, what: str, where: str = "") -> None:
-    """Raise SequenceError naming repeated ids: rows of every table are keyed by them."""
-    counts = Counter(ids)
-    repeated = [(name, k) for name, k in counts.items() if k > 1]
-    if repeated:
-        shown = ", ".join(f"{name!r} ({k} times)" for name, k in repeated[:5])
-        more = f" and {len(repeated) - 5} more" if len(repeated) > 5 else ""
-        raise SequenceError(
-            f"{what}: {shown}{more}. Sequence ids must be unique (they name the rows of every "
-            f"table); make them unique{where}, e.g. by adding a suffix ('x_1', 'x_2')"
-        )
-
-
-def is_fasta_name(name: str) -> bool:
-    """True for FASTA file names (``x.fasta``, ``x.fa.gz``, ...)."""
-    lowered = str(name).lower()
-    if lowered.endswith(".gz"):
-        lowered = lowered[:-3]
-    return lowered.endswith(FASTA_SUFFIXES)
-
-
-def looks_like_path(text: str) -> bool:
-    """A string meant as a file path rather than DNA (has a slash or a FASTA suffix)."""
-    return os.sep in text or "/" in text or is_fasta_name(text)
 
 
 def _ascii(data: bytes, what: str) -> str:
@@ -547,20 +249,6 @@ def _string_sources(sequences, seq_ids, table, vocabulary, ambiguous):
         onehot, amb = _encode_string(seq, name, table, len(vocabulary), ambiguous, hint)
         yield name, onehot, amb
 
-
-def _onehot_array(arr: np.ndarray) -> np.ndarray:
-    arr = np.asarray(arr, dtype=np.float32)
-    if arr.ndim == 2:
-        arr = arr[None]
-    if arr.ndim != 3:
-        raise ShapeError(
-            f"a one-hot array must have shape (L, C) or (n, L, C); got shape {arr.shape}"
-        )
-    if arr.shape[0] == 0 or arr.shape[1] == 0 or arr.shape[2] == 0:
-        raise SequenceError(f"the one-hot array is empty (shape {arr.shape})")
-    if not np.isfinite(arr).all():
-        raise SequenceError("the one-hot array contains NaN or infinite values")
-    return np.ascontiguousarray(arr)
 
 
 def _window_starts(length: int, maxlen: int, step: int) -> np.ndarray:

@@ -20,13 +20,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._checks import check_choice, check_int, check_seed
 from ..baselines import BASELINE_NAMES, make_baselines
-from ..core.batching import run_batched
+from ..core.batching import predict, run_batched
 from ..core.prepare import (
     EncodeOptions,
-    check_choice,
-    check_count,
-    check_seed,
     encode_for,
     model_layout,
     prepare,
@@ -56,8 +54,7 @@ def integration_points(steps: int, method: str = "trapezoid") -> tuple[np.ndarra
     >>> a.tolist(), w.tolist()
     ([0.0, 0.5, 1.0], [0.25, 0.5, 0.25])
     """
-    steps = check_count(steps, "steps", maximum=MAX_STEPS,
-                        hint="; 20-300 steps are usual (method='gauss_legendre' needs fewer)")
+    steps = check_int(steps, "steps", 1, MAX_STEPS)
     if method == "trapezoid":
         alphas = np.linspace(0.0, 1.0, steps + 1)
         weights = np.full(steps + 1, 1.0 / steps)
@@ -207,7 +204,7 @@ def integrated_gradients_arrays(adapter: ModelAdapter, inputs: EncodedSequences,
                        progress=progress, desc="integrated gradients")
 
     # F(x) and F(x'): one forward pass per sequence and baseline (about 1% of the gradient work).
-    f_input = adapter.predict(x, memory_budget=memory_budget)[:, target]
+    f_input = predict(adapter, x, memory_budget=memory_budget)[:, target]
     f_base = np.empty(n * n_baselines, dtype=np.float64)
 
     def consume_forward(start, stop, out):
@@ -290,7 +287,7 @@ def integrated_gradients(model, sequences, *, target, baseline="zero", steps: in
     method = check_choice(method, "method", INTEGRATION_METHODS)
     if isinstance(baseline, str):
         check_choice(baseline, "baseline", BASELINE_NAMES, BaselineError)
-    n_baselines = check_count(n_baselines, "n_baselines", maximum=MAX_BASELINES)
+    n_baselines = check_int(n_baselines, "n_baselines", 1, MAX_BASELINES)
     integration_points(steps, method)  # checks steps before any model work
     seed = check_seed(seed)
     prepared = prepare(model, sequences, output=output, class_names=class_names,
