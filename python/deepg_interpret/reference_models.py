@@ -592,10 +592,9 @@ def _training_forward(model, keras_mod):
         model(batch, training=True)
         return 0
 
-    backend = getattr(getattr(keras_mod, "backend", None), "backend", lambda: "tensorflow")
     try:
-        name = backend()
-    except Exception:  # noqa: BLE001 - tf_keras and old Keras: TensorFlow
+        name = keras_mod.backend.backend()
+    except AttributeError:  # Keras 2 without the query: always TensorFlow
         name = "tensorflow"
     if name == "tensorflow":
         import tensorflow as tf

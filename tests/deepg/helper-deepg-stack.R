@@ -70,8 +70,11 @@ random_onehot <- function(maxlen, seed) {
   x
 }
 
-onehot_to_dna <- function(x) {
-  paste(c("A", "C", "G", "T")[apply(x[1, , ], 1, which.max)], collapse = "")
+dna_to_onehot <- function(dna) {
+  idx <- match(strsplit(dna, "")[[1]], c("A", "C", "G", "T"))
+  x <- array(0, dim = c(1L, length(idx), 4L))
+  x[cbind(1L, seq_along(idx), idx)] <- 1
+  x
 }
 
 random_dna <- function(n, len, seed) {

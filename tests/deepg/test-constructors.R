@@ -30,8 +30,7 @@ for (kind in SINGLE_INPUT_KINDS) {
     spec <- deepg_model(kind)
     L <- spec$maxlen
     dna <- stats::setNames(random_dna(2, L, seed = 5), c("s1", "s2"))
-    res <- dgi_integrated_gradients(spec$model, dna, target = spec$target, steps = 20,
-                                    table = "all")
+    res <- dgi_integrated_gradients(spec$model, dna, target = spec$target, table = "all")
     expect_named(res, c("attribution", "per_locus", "summary"), ignore.order = TRUE)
     att <- res$attribution
     expect_s3_class(att, "data.frame")
@@ -43,6 +42,12 @@ for (kind in SINGLE_INPUT_KINDS) {
     expect_equal(range(att$position), c(1L, L))
     expect_equal(sum(att$observed), 2 * L)
     expect_false(anyNA(att$score))
+    # Each sequence's scores are deepG's (zero baseline, 50 steps, the defaults of both).
+    for (id in c("s1", "s2")) {
+      theirs <- integrated_gradients(input_seq = dna_to_onehot(dna[[id]]),
+                                     target_class_idx = spec$target, model = spec$model)
+      expect_matches_deepg(attribution_matrix(att[att$seq_id == id, ]), theirs)
+    }
 
     pl <- res$per_locus
     expect_s3_class(pl, "data.frame")
@@ -55,14 +60,8 @@ for (kind in SINGLE_INPUT_KINDS) {
     expect_named(sm, IG_SUMMARY_COLS)
     expect_equal(sm$seq_id, c("s1", "s2"))
     expect_equal(sm$target, rep(spec$target, 2))
+    expect_equal(sm$steps, c(50L, 50L))
     expect_equal(sm$delta, sm$f_input - sm$f_baseline - sm$ig_sum, tolerance = 1e-5)
-
-    # The tidy result on the same one-hot input is deepG's matrix (zero baseline, 50 steps).
-    x <- random_onehot(L, seed = 11)
-    theirs <- integrated_gradients(input_seq = x, target_class_idx = spec$target,
-                                   model = spec$model)
-    tab <- dgi_integrated_gradients(spec$model, x, target = spec$target)
-    expect_matches_deepg(attribution_matrix(tab), theirs)
 
     sal <- dgi_saliency(spec$model, dna, target = spec$target, table = "all")
     expect_named(sal$attribution, ATTRIBUTION_COLS)

@@ -216,8 +216,10 @@ def test_writer_that_ignores_its_temp_path_is_reported(tmp_path):
 
 
 def test_write_file_set_argument_errors(tmp_path):
-    with pytest.raises(ArgumentTypeError, match="`files`"):
+    with pytest.raises(InputError, match="`files` is empty"):
         write_file_set({})
+    with pytest.raises(ArgumentTypeError, match="`files` must be a dict"):
+        write_file_set([tmp_path / "a.csv"])
     with pytest.raises(ArgumentTypeError, match="must be a function"):
         write_file_set({tmp_path / "a.csv": "text"})
     with pytest.raises(InputError, match="lock_timeout"):

@@ -94,3 +94,24 @@ test_that("engine warnings become R warnings", {
   )
   expect_equal(unique(res$seq_id), "seq_1")
 })
+
+test_that("careless numbers are R errors naming the argument, never tracebacks", {
+  skip_if_no_engine()
+  model <- test_model()
+  dna <- random_dna(1, 50, seed = 22)
+  for (budget in list(Inf, -1, 0, "inf", "-5G", "0", "lots", NA)) {
+    err <- expect_error(dgi_saliency(model, dna, target = 1, memory_budget = budget))
+    expect_match(conditionMessage(err), "memory_budget")
+    expect_s3_class(err, "dgi_error")
+  }
+  for (steps in list(NULL, NA, 1e9, 2.5, "10")) {
+    expect_error(dgi_integrated_gradients(model, dna, target = 1, steps = steps), "steps")
+  }
+  for (seed in list("abc", 1.5, -1)) {
+    expect_error(dgi_integrated_gradients(model, dna, target = 1, baseline = "shuffle",
+                                          seed = seed), "seed")
+  }
+  expect_error(dgi_integrated_gradients(model, dna, target = 1, n_baselines = 0), "n_baselines")
+  # duplicated class names reach the engine's check
+  expect_error(dgi_load_model(model, class_names = c("a", "a")), "class_names")
+})

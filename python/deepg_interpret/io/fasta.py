@@ -1,7 +1,7 @@
 """Read FASTA files (plain or gzip) into ``(id, sequence)`` pairs.
 
-gzip is recognised by the file's content, not its name; a UTF-8 byte order mark is
-dropped; a file that is not FASTA text (no ``>`` header first, binary content, a
+Parsing is Biopython's (``SimpleFastaParser``); around it, gzip is recognised by the
+file's content, not its name; a UTF-8 byte order mark is dropped; a file that is not FASTA text (no ``>`` header first, binary content, a
 truncated gzip stream, no records) raises :class:`SequenceError` with a fix. Also
 tells FASTA file names and paths apart from DNA strings (:func:`is_fasta_name`,
 :func:`looks_like_path`).
@@ -10,6 +10,7 @@ tells FASTA file names and paths apart from DNA strings (:func:`is_fasta_name`,
 from __future__ import annotations
 
 import gzip
+import itertools
 import os
 import zlib
 from collections import Counter
@@ -46,6 +47,29 @@ def _fasta_lines(path: Path, shown: str):
             f"FASTA file {shown} is gzip-compressed but the file is truncated/corrupt "
             f"({type(exc).__name__}: {exc}); download or compress it again"
         ) from None
+
+
+def _first_record_line(lines, shown: str) -> str | None:
+    """The first header line; blank lines and old-style ';' comments before it are skipped.
+
+    Biopython skips any text before the first '>' silently; a file of bare sequence is a
+    mistake worth an error instead.
+    """
+    for number, line in enumerate(lines, start=1):
+        if line.startswith(">"):
+            return line
+        if not line.strip() or line.startswith(";"):
+            continue
+        lines.close()
+        first = line.strip()
+        first = first[:40] + ("..." if len(first) > 40 else "")
+        raise SequenceError(
+            f"FASTA file {shown} does not start with a header line: line {number} is "
+            f"{first!r}, but FASTA records start with '>name'. If the file holds plain "
+            "sequence text, add a header line such as '>seq_1' before it, or pass the "
+            "sequence itself as a string"
+        )
+    return None
 
 
 def read_fasta(path, *, check_ids: bool = False) -> list[tuple[str, str]]:
@@ -95,41 +119,29 @@ def read_fasta(path, *, check_ids: bool = False) -> list[tuple[str, str]]:
     if not path.is_file():
         raise SequenceError(f"FASTA path {shown} is not a regular file; pass a FASTA file")
 
-    records: list[tuple[str, list[str]]] = []
+    from Bio.SeqIO.FastaIO import SimpleFastaParser
+
     lines = _fasta_lines(path, shown)
-    for number, line in enumerate(lines, start=1):
-        if line.startswith(">"):
-            title = line[1:].strip()
-            if not title and check_ids:
+    first = _first_record_line(lines, shown)
+    records = []
+    if first is not None:
+        # Biopython parses; the checks above and below give the errors a user can act on.
+        for number, (title, sequence) in enumerate(
+                SimpleFastaParser(itertools.chain([first], lines)), start=1):
+            if not title.strip() and check_ids:
                 raise SequenceError(
-                    f"FASTA file {shown}: record {len(records) + 1} (line {number}) has an empty "
-                    "id (its header line is just '>'); give every record a name, e.g. "
-                    f"'>seq_{len(records) + 1}'"
+                    f"FASTA file {shown}: record {number} has an empty id (its header line is "
+                    f"just '>'); give every record a name, e.g. '>seq_{number}'"
                 )
-            records.append((title.split(None, 1)[0] if title else "", []))
-        elif not records:
-            if not line.strip() or line.startswith(";"):
-                continue  # blank lines and old-style ';' comments before the first record
-            lines.close()
-            first = line.strip()
-            first = first[:40] + ("..." if len(first) > 40 else "")
-            raise SequenceError(
-                f"FASTA file {shown} does not start with a header line: line {number} is "
-                f"{first!r}, but FASTA records start with '>name'. If the file holds plain "
-                "sequence text, add a header line such as '>seq_1' before it, or pass the "
-                "sequence itself as a string"
-            )
-        else:
-            records[-1][1].append(line.strip())
+            records.append((title.split(None, 1)[0] if title.strip() else "", sequence))
     if not records:
         raise SequenceError(
             f"FASTA file {shown} holds no sequences (is it FASTA? records start with '>')"
         )
-    pairs = [(name, "".join(parts)) for name, parts in records]
     if check_ids:
-        _check_unique_ids([name for name, _ in pairs], f"FASTA file {shown} has repeated record ids",
+        _check_unique_ids([name for name, _ in records], f"FASTA file {shown} has repeated record ids",
                           " in the file, or name the records with seq_ids=")
-    return pairs
+    return records
 
 
 def _check_unique_ids(ids, what: str, where: str = "") -> None:

@@ -495,6 +495,14 @@ class _SetLock:
                 os.replace(self.path, grave)
             except OSError:
                 return False
+            taken = self._read_record(grave)
+            if (taken.get("pid"), taken.get("started")) != (rec.get("pid"), rec.get("started")):
+                # another waiter took the stale lock over first: put its lock back
+                with contextlib.suppress(OSError):
+                    os.link(grave, self.path)
+                with contextlib.suppress(OSError):
+                    os.unlink(grave)
+                return False
             with contextlib.suppress(OSError):
                 os.unlink(grave)
             try:
@@ -664,11 +672,13 @@ def write_file_set(
     >>> check_file_set(d / "result.csv")["run_id"] == done.run_id
     True
     """
-    if not isinstance(files, Mapping) or not files:
+    if not isinstance(files, Mapping):
         raise ArgumentTypeError(
-            f"`files` must be a non-empty dict of output path -> write(tmp) function, got "
-            f"{files!r}."
+            f"`files` must be a dict of output path -> write(tmp) function, got "
+            f"{type(files).__name__}."
         )
+    if not files:
+        raise InputError("`files` is empty; give at least one output path -> write(tmp) function.")
     dests: list[Path] = []
     writers: list[Callable[[Path], None]] = []
     for key, writer in files.items():
