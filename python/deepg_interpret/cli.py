@@ -51,7 +51,7 @@ def _run_method(spec, args) -> int:
     from .tables import write_table
 
     paths = table_paths(Path(args.out), spec.tables, args.table)
-    check_output_paths(list(paths.values()))  # before hours of work, not after
+    check_output_paths(list(paths.values()), tables=True)  # before hours of work, not after
     class_names = [c.strip() for c in args.class_names.split(",")] if args.class_names else None
     model = load_model(args.model, output=args.output, class_names=class_names)
     kwargs = {o.name: getattr(args, o.name) for o in spec.options
@@ -67,7 +67,8 @@ def _run_method(spec, args) -> int:
     written = write_file_set({
         path: (lambda tmp, df=tables[name], path=path: write_table(df, tmp, format_of=path))
         for name, path in paths.items()
-    }, run_info={"method": spec.name, "argv": sys.argv[1:]})
+    }, metadata={"method": spec.name,
+                 "arguments": {k: v for k, v in vars(args).items() if k != "func"}})
     if not args.quiet:
         for name, path in paths.items():
             print(f"wrote {name:<11} {path}")
@@ -76,7 +77,8 @@ def _run_method(spec, args) -> int:
             gap = (summary["delta"].abs() / (summary["f_input"] - summary["f_baseline"]).abs()).max()
             print(f"{len(summary)} sequence(s), loader {model.loader}, "
                   f"max relative completeness gap {gap:.3g}")
-        print(f"run {written['run_id']}: {len(paths)} table(s) committed together")
+        print(f"run {written.run_id}: {len(paths)} table(s) committed together "
+              f"(manifest {written.manifest})")
     return 0
 
 

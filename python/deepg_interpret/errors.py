@@ -17,6 +17,10 @@ class InputError(DeepGInterpretError, ValueError):
     """An argument has the right type but an unusable value."""
 
 
+class OutputBusyError(InputError):
+    """Another run is writing the same outputs (their lock was held past ``lock_timeout``)."""
+
+
 class SequenceError(InputError):
     """A DNA sequence is empty, has characters outside the vocabulary, or the wrong length."""
 
@@ -48,6 +52,7 @@ class DeepGInterpretWarning(UserWarning):
 __all__ = [
     "DeepGInterpretError",
     "InputError",
+    "OutputBusyError",
     "SequenceError",
     "ShapeError",
     "BaselineError",

@@ -34,9 +34,20 @@ def _row_ids(inputs: EncodedSequences, per_row: int) -> np.ndarray:
     return np.repeat(np.asarray(inputs.seq_ids, dtype=object), per_row)
 
 
+def _without_padding(df: pd.DataFrame, inputs: EncodedSequences, per_position: int) -> pd.DataFrame:
+    """Rows of positions that belong to the sequence: ``pad=`` rows are not positions of it."""
+    if inputs.padding is None or not inputs.padding.any():
+        return df
+    keep = np.repeat(~inputs.padding.ravel(), per_position)
+    return df.loc[keep].reset_index(drop=True)
+
+
 def attribution_table(attributions: np.ndarray, inputs: EncodedSequences,
                       attrs: dict | None = None) -> pd.DataFrame:
-    """``seq_id, position, base, score, observed``: one row per sequence, position and base."""
+    """``seq_id, position, base, score, observed``: one row per sequence, position and base.
+
+    Rows added by ``pad=`` are left out: positions run over the sequence itself.
+    """
     n, length, channels = attributions.shape
     vocab = list(inputs.vocabulary)
     observed = (inputs.onehot == 1.0) & ~inputs.ambiguous[:, :, None]
@@ -47,7 +58,7 @@ def attribution_table(attributions: np.ndarray, inputs: EncodedSequences,
         "score": attributions.reshape(-1).astype(np.float64),
         "observed": observed.reshape(-1),
     })
-    return r_friendly(df, attrs)
+    return r_friendly(_without_padding(df, inputs, channels), attrs)
 
 
 def per_locus_table(attributions: np.ndarray, inputs: EncodedSequences,
@@ -74,7 +85,7 @@ def per_locus_table(attributions: np.ndarray, inputs: EncodedSequences,
         "score_ref": score_ref.ravel(),
         "max_base": pd.Categorical.from_codes(attributions.argmax(axis=-1).ravel(), categories=vocab),
     })
-    return r_friendly(df, attrs)
+    return r_friendly(_without_padding(df, inputs, 1), attrs)
 
 
 def ig_summary_table(seq_ids, target: int, baseline: str, steps: int, f_input, f_baseline,

@@ -73,3 +73,70 @@ def test_console_script_is_installed():
     out = subprocess.run([sys.executable, "-m", "deepg_interpret.cli", "--version"],
                          capture_output=True, text=True, check=True)
     assert out.stdout.startswith("deepg-interpret ")
+
+
+def test_every_registered_method_is_a_subcommand(model_and_fasta, tmp_path, capsys):
+    from deepg_interpret import METHODS
+
+    model, fasta = model_and_fasta
+    assert main(["methods"]) == 0
+    listed = capsys.readouterr().out
+    for spec in METHODS.values():
+        command = spec.cli_name or spec.name.replace("_", "-")
+        assert command in listed
+        out = tmp_path / command / "res.csv"
+        extra = ["--steps", "2"] if spec.name == "integrated_gradients" else []
+        assert main([command, "--model", str(model), "--fasta", str(fasta), "--target", "1",
+                     "--out", str(out), "--quiet", *extra]) == 0
+        for i, table in enumerate(spec.tables):
+            path = out if i == 0 else out.with_name(f"res.{table}.csv")
+            assert list(pd.read_csv(path).columns)  # every table of the result was written
+
+
+def test_outputs_are_one_set_with_a_manifest(model_and_fasta, tmp_path):
+    from deepg_interpret.io.files import check_file_set
+
+    model, fasta = model_and_fasta
+    out = tmp_path / "ig.parquet"
+    assert main(["ig", "--model", str(model), "--fasta", str(fasta), "--target", "0",
+                 "--steps", "2", "--out", str(out), "--quiet"]) == 0
+    info = check_file_set(out)
+    assert len(info["paths"]) == 3 and info["metadata"]["method"] == "integrated_gradients"
+    first_run = info["run_id"]
+    # a second run whose writing fails (a table path taken by a directory) changes nothing
+    out2 = tmp_path / "ig.per_locus.parquet"
+    out2.unlink()
+    out2.mkdir()
+    code = main(["ig", "--model", str(model), "--fasta", str(fasta), "--target", "0",
+                 "--steps", "2", "--out", str(out), "--quiet"])
+    assert code == 2
+    assert pd.read_parquet(out).shape[0] == 3 * 60 * 4
+    assert json.loads((tmp_path / "ig.parquet.manifest.json").read_text())["run_id"] == first_run
+
+
+@pytest.mark.parametrize("out_name, message", [
+    ("result.xlsx", "suffix|format"),
+    ("folder", "folder|directory"),
+])
+def test_bad_outputs_fail_before_the_work(model_and_fasta, tmp_path, capsys, monkeypatch,
+                                         out_name, message):
+    import deepg_interpret.methods.registry as registry
+
+    model, fasta = model_and_fasta
+    out = tmp_path / out_name
+    if out_name == "folder":
+        out.mkdir()
+    calls = []
+    monkeypatch.setattr(registry.MethodSpec, "run", lambda *a, **k: calls.append(1))
+    code = main(["saliency", "--model", str(model), "--fasta", str(fasta), "--target", "0",
+                 "--out", str(out), "--quiet", "--table", "attribution"])
+    err = capsys.readouterr().err
+    assert code == 2 and not calls and "Traceback" not in err
+    assert __import__("re").search(message, err, __import__("re").I)
+
+
+def test_read_only_output_folder_is_reported_up_front(model_and_fasta, capsys):
+    model, fasta = model_and_fasta
+    code = main(["saliency", "--model", str(model), "--fasta", str(fasta), "--target", "0",
+                 "--out", "/proc/deepg_interpret_cannot_write_here.csv", "--quiet"])
+    assert code == 2 and "Traceback" not in capsys.readouterr().err

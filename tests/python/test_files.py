@@ -20,7 +20,7 @@ import pytest
 
 from deepg_interpret import InputError
 from deepg_interpret.errors import ArgumentTypeError
-from deepg_interpret.io import files as files_mod
+from deepg_interpret.io import locks as files_mod
 from deepg_interpret.io.files import (
     atomic_write,
     atomic_write_text,

@@ -150,3 +150,18 @@ def test_gc_matched_follows_the_vocabulary():
     assert res.f_input[0] == pytest.approx(observed_gc)
     # F(baseline) counts the baseline's G+C: close to the input's (iid draws: sd ~ 20 of 2000)
     assert abs(res.f_baseline[0] - observed_gc) < 0.03 * length
+
+
+@pytest.mark.parametrize("pad", ["left", "right"])
+def test_padding_is_not_a_position(model, pad):
+    """pad= fills rows the sequence does not have: tables list positions 1..len only."""
+    res = saliency(model, {"short": "ACGTACGTAC", "full": "T" * 40}, target=0, pad=pad,
+                   progress=False)
+    loc = res.per_locus_table()
+    short = loc[loc.seq_id == "short"]
+    assert short["position"].tolist() == list(range(1, 11))
+    assert "".join(short["ref_base"].astype(str)) == "ACGTACGTAC"
+    assert loc[loc.seq_id == "full"]["position"].tolist() == list(range(1, 41))
+    att = res.attribution_table()
+    assert att["position"].min() == 1 and len(att) == (10 + 40) * 4
+    assert res.attributions.shape == (2, 40, 4)  # the array keeps the model's layout

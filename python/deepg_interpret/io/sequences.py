@@ -64,6 +64,9 @@ class EncodedSequences:
         codes, padding, or a one-hot row that is not exactly one-hot).
     vocabulary : tuple of str
         Channel names in order.
+    padding : np.ndarray, optional
+        bool ``(n, L)``: True on rows added by ``pad=`` (not part of the sequence;
+        tables leave them out). None when nothing was padded.
     """
 
     onehot: np.ndarray
@@ -72,6 +75,7 @@ class EncodedSequences:
     starts: np.ndarray
     ambiguous: np.ndarray
     vocabulary: tuple[str, ...] = DNA_VOCABULARY
+    padding: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.onehot.shape[0])
@@ -95,6 +99,7 @@ class EncodedSequences:
             starts=self.starts[rows],
             ambiguous=self.ambiguous[rows],
             vocabulary=self.vocabulary,
+            padding=None if self.padding is None else self.padding[rows],
         )
 
 
@@ -350,6 +355,7 @@ def encode(sequences, *, maxlen: int | None = None, window_step: int | None = No
                                   ambiguous)
 
     rows, amb_rows, ids, source_ids, starts = [], [], [], [], []
+    pad_rows: dict[int, tuple[int, int]] = {}  # row -> where the sequence sits in it
     lengths = []
     for index, (name, onehot, amb) in enumerate(sources):
         length = onehot.shape[0]
@@ -388,6 +394,7 @@ def encode(sequences, *, maxlen: int | None = None, window_step: int | None = No
             pad_amb[offset:offset + length] = amb
             rows.append(padded)
             amb_rows.append(pad_amb)
+            pad_rows[len(rows) - 1] = (offset, offset + length)
             ids.append(name)
             source_ids.append(name)
             starts.append(1 - offset)
@@ -399,6 +406,12 @@ def encode(sequences, *, maxlen: int | None = None, window_step: int | None = No
             "maxlen= (with window_step= for longer and pad= for shorter ones) to bring them to "
             "one length"
         )
+    padding = None
+    if pad_rows:
+        padding = np.zeros((len(rows), maxlen), dtype=bool)
+        for row, (first, stop) in pad_rows.items():
+            padding[row] = True
+            padding[row, first:stop] = False
     encoded = EncodedSequences(
         onehot=np.stack(rows).astype(np.float32, copy=False),
         seq_ids=ids,
@@ -406,6 +419,7 @@ def encode(sequences, *, maxlen: int | None = None, window_step: int | None = No
         starts=np.asarray(starts, dtype=np.int64),
         ambiguous=np.stack(amb_rows),
         vocabulary=vocabulary,
+        padding=padding,
     )
     if ambiguous == "discard":
         keep = ~encoded.ambiguous.any(axis=1)
