@@ -137,8 +137,10 @@ dgi_abort_no_engine <- function(detail = NULL, status = NULL) {
 #'
 #' @returns Invisibly, a list of class `dgi_config` with elements `python`,
 #'   `python_version`, `chosen_by`, `reticulate`, `numpy`, `tensorflow`, `keras`,
-#'   `tf_keras`, `engine`, `engine_path`, `available` and `problem` (`NA` when
-#'   the engine is ready, else a short explanation). Missing modules are `NA`.
+#'   `tf_keras`, `engine`, `engine_path`, `available`, `problem` (`NA` when
+#'   the engine is ready, else a short explanation) and `deepg_problem` (`NA`
+#'   unless R keras 2, deepG's, cannot work with this Python's Keras). Missing
+#'   modules are `NA`.
 #' @seealso [dgi_install()], [dgi_available()]
 #' @export
 #' @examplesIf deepGinterpret::dgi_available()
@@ -176,6 +178,7 @@ dgi_config <- function() {
     "reticulate's default search"
   }
   problem <- if (isTRUE(status$ok)) NA_character_ else config_problem(status, cfg$python)
+  deepg_problem <- keras_mismatch(versions$keras, r_keras_version())
   out <- structure(list(
     python = cfg$python,
     python_version = as.character(cfg$version),
@@ -188,10 +191,23 @@ dgi_config <- function() {
     engine = versions$engine,
     engine_path = versions$engine_path,
     available = isTRUE(status$ok),
-    problem = problem
+    problem = problem,
+    deepg_problem = deepg_problem
   ), class = "dgi_config")
   print(out)
   invisible(out)
+}
+
+# R keras 2 (deepG's front end) drives Keras 2 only: in a Python whose `keras` is
+# Keras 3, deepG's create_model_*() fails ("no applicable method for 'compile'").
+# NA when there is no R keras 2 or the Python's Keras matches it.
+keras_mismatch <- function(py_keras, r_keras) {
+  if (is.null(py_keras) || is.na(py_keras) || is.na(r_keras)) return(NA_character_)
+  if (package_version(r_keras) >= "3" || package_version(py_keras) < "3") return(NA_character_)
+  paste0("R keras ", r_keras, " (deepG's) needs Keras 2 (TensorFlow <= 2.15) in this Python, ",
+         "but it has Keras ", py_keras, ": deepG's create_model_*() and train_model() will ",
+         "fail here. Run deepGinterpret::dgi_install() (it puts the engine into R keras' ",
+         "environment, or makes one with TensorFlow 2.15) and restart R.")
 }
 
 # One paragraph for dgi_config(): what is wrong and what to do.
@@ -249,135 +265,10 @@ print.dgi_config <- function(x, ...) {
     }
     cat(strwrap(problem, width = 78, prefix = "  "), sep = "\n")
   }
+  deepg_problem <- x$deepg_problem %||% NA_character_
+  if (!is.na(deepg_problem)) {
+    cat("deepG will not work with this Python:\n")
+    cat(strwrap(deepg_problem, width = 78, prefix = "  "), sep = "\n")
+  }
   invisible(x)
-}
-
-#' Install the Python engine into a virtualenv
-#'
-#' Creates (or updates) a Python virtualenv and installs the engine
-#' `deepg-interpret` with TensorFlow and Keras into it, the way R keras has
-#' `install_keras()`. After a restart of R the package finds the environment
-#' by its name; nothing else needs to be configured.
-#'
-#' With reticulate older than 1.38 (Debian's is 1.28) NumPy is pinned below 2,
-#' because such a reticulate cannot hand R arrays to NumPy 2.
-#'
-#' deepG with R keras (Keras 2) needs TensorFlow <= 2.15 in the same Python:
-#' use `tensorflow = "2.15"`, or install the engine into the environment deepG
-#' already uses, for example `dgi_install(envname = "r-reticulate")`.
-#'
-#' @param envname Name of the virtualenv (created under reticulate's
-#'   `WORKON_HOME`, usually `~/.virtualenvs`) or a path to one. Default is
-#'   `"r-deepg-interpret"`, the name the package searches for.
-#' @param engine Where pip gets the engine from: a path to a checkout of the
-#'   deepg-interpret repository (the folder with `pyproject.toml`), a wheel
-#'   file, or a pip requirement. Default is the environment variable
-#'   `DGI_ENGINE_SOURCE`, else `"deepg-interpret"`.
-#' @param tensorflow `NULL` (default) lets pip choose the TensorFlow the engine
-#'   supports (2.15 to 2.21); a version such as `"2.15"` pins TensorFlow and
-#'   tf_keras to that release.
-#' @param python Python interpreter used to create the virtualenv. Default
-#'   `NULL` lets reticulate choose.
-#' @param extra_packages Further pip requirements to install. Default `NULL`.
-#' @param new_env If `TRUE`, remove an existing environment of that name first.
-#'   Default `FALSE`.
-#' @param pip_options Extra options for `pip install`, e.g.
-#'   `"--index-url=..."`. Default none.
-#' @returns Invisibly, the path of the environment's Python.
-#' @seealso [dgi_config()]
-#' @export
-#' @examples
-#' \dontrun{
-#' # from a checkout of the repository
-#' dgi_install(engine = "~/src/deepg-interpret")
-#' # next to deepG's R keras (TensorFlow 2.15)
-#' dgi_install(tensorflow = "2.15")
-#' }
-dgi_install <- function(envname = DGI_ENVNAME,
-                        engine = NULL,
-                        tensorflow = NULL,
-                        python = NULL,
-                        extra_packages = NULL,
-                        new_env = FALSE,
-                        pip_options = character()) {
-  check_string(envname, "envname")
-  check_flag(new_env, "new_env")
-  requirements <- dgi_install_requirements(engine, tensorflow, extra_packages)
-  venv <- venv_ops()
-  if (isTRUE(new_env) && venv$exists(envname)) {
-    venv$remove(envname)
-  }
-  if (!venv$exists(envname)) {
-    cli::cli_inform("Creating the virtualenv {.val {envname}}.")
-    venv$create(envname, python)
-  }
-  cli::cli_inform(c("Installing into {.val {envname}}:", "*" = "{requirements}"))
-  venv$install(envname, requirements, pip_options)
-  py <- venv$python(envname)
-  bullets <- c("v" = "Installed the engine into {.path {py}}.")
-  if (reticulate::py_available(initialize = FALSE)) {
-    bullets <- c(bullets, "!" = "Python is already running in this session: restart R to use it.")
-  } else if (!identical(envname, DGI_ENVNAME)) {
-    bullets <- c(bullets, "i" = "Set {.code Sys.setenv(RETICULATE_PYTHON = \"{py}\")} (or add it to {.file ~/.Renviron}) so the package finds it.")
-  }
-  cli::cli_inform(bullets)
-  invisible(py)
-}
-
-# The virtualenv operations dgi_install() uses (replaceable in tests through
-# .dgi$venv_ops, so the install flow can be checked without a network).
-venv_ops <- function() {
-  .dgi$venv_ops %||% list(
-    exists = function(envname) reticulate::virtualenv_exists(envname),
-    remove = function(envname) reticulate::virtualenv_remove(envname, confirm = FALSE),
-    # packages = FALSE: no pip/setuptools upgrade here; pip installs what is needed next.
-    create = function(envname, python) {
-      reticulate::virtualenv_create(envname, python = python, packages = FALSE)
-    },
-    install = function(envname, packages, pip_options) {
-      reticulate::virtualenv_install(envname, packages = packages, ignore_installed = FALSE,
-                                     pip_options = pip_options)
-    },
-    python = function(envname) reticulate::virtualenv_python(envname)
-  )
-}
-
-# pip requirements for dgi_install(); separate so it can be tested.
-dgi_install_requirements <- function(engine = NULL, tensorflow = NULL,
-                                     extra_packages = NULL,
-                                     reticulate_version = utils::packageVersion("reticulate")) {
-  if (is.null(engine)) {
-    engine <- Sys.getenv("DGI_ENGINE_SOURCE", unset = "")
-    if (!nzchar(engine)) engine <- "deepg-interpret"
-  }
-  check_string(engine, "engine")
-  path <- path.expand(engine)
-  if (dir.exists(path)) {
-    if (!file.exists(file.path(path, "pyproject.toml"))) {
-      cli::cli_abort(c(
-        "{.arg engine} is a folder without {.file pyproject.toml}: {.path {path}}.",
-        "i" = "Pass the root of a deepg-interpret checkout, a wheel file or a pip requirement."
-      ), call = NULL)
-    }
-    engine <- normalizePath(path, mustWork = TRUE)
-  } else if (grepl("\\.whl$", engine)) {
-    if (!file.exists(path)) {
-      cli::cli_abort("{.arg engine}: the wheel {.path {path}} does not exist.", call = NULL)
-    }
-    engine <- normalizePath(path, mustWork = TRUE)
-  }
-  reqs <- engine
-  if (!is.null(tensorflow)) {
-    check_string(tensorflow, "tensorflow")
-    if (!grepl("^[0-9]+\\.[0-9]+$", tensorflow)) {
-      cli::cli_abort(c(
-        "{.arg tensorflow} must be a release such as {.val 2.15}, not {.val {tensorflow}}."
-      ), call = NULL)
-    }
-    reqs <- c(reqs, sprintf("tensorflow==%s.*", tensorflow), sprintf("tf_keras==%s.*", tensorflow))
-  }
-  if (reticulate_version < "1.38") {
-    reqs <- c(reqs, "numpy>=1.26,<2", "pandas>=2.1,<2.4")
-  }
-  c(reqs, extra_packages)
 }

@@ -8,6 +8,10 @@ engine <- NULL
 # Name of the virtualenv dgi_install() creates and reticulate searches.
 DGI_ENVNAME <- "r-deepg-interpret"
 
+# reticulate's delay_load priority of that environment: below R tensorflow (5)
+# and R keras (0), so attaching this package never switches deepG's Python.
+DGI_PRIORITY <- -1L
+
 .onLoad <- function(libname, pkgname) {
   # Another package (or the user) may have started Python already. Then
   # reticulate imports at once instead of delaying, so a Python without the
@@ -26,14 +30,15 @@ DGI_ENVNAME <- "r-deepg-interpret"
     return(invisible())
   }
   # delay_load: the module proxy binds on first use. The named environment is
-  # searched by reticulate (after RETICULATE_PYTHON). The priority is above the
-  # one of R tensorflow/keras: our environment holds TensorFlow and Keras too,
-  # so choosing it serves deepG as well.
+  # searched by reticulate (after RETICULATE_PYTHON), at a priority BELOW R
+  # tensorflow's (5) and keras' (0): one R session has one Python, and deepG's
+  # R keras must keep the Python it was set up with (dgi_install() puts the
+  # engine there). Ours is chosen only when no other package asks for one.
   engine <<- reticulate::import(
     "deepg_interpret",
     delay_load = list(
       environment = DGI_ENVNAME,
-      priority = 20,
+      priority = DGI_PRIORITY,
       on_error = function(e) dgi_abort_no_engine(conditionMessage(e))
     )
   )

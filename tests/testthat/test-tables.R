@@ -154,6 +154,7 @@ test_that("NumPy 2 is refused with reticulate < 1.38 only", {
 })
 
 test_that("dgi_install creates the virtualenv and installs the engine with the pins", {
+  withr::local_envvar(RETICULATE_PYTHON = "")  # else the plan targets that Python's env
   calls <- list()
   record <- function(name) function(...) {
     calls[[length(calls) + 1]] <<- list(name = name, args = list(...))
