@@ -373,7 +373,9 @@ def test_a_killed_process_releases_the_lock_and_its_temps_go(tmp_path):
     try:
         assert ready.wait(60), "the child writer did not start"
         assert len(temp_files(tmp_path)) == 2
-        with pytest.raises(InputError, match="Another deepg-interpret run .*writing"):
+        from deepg_interpret import OutputBusyError
+
+        with pytest.raises(OutputBusyError, match="Another deepg-interpret run .*writing"):
             write_set(tmp_path, "blocked", lock_timeout=0.2)
     finally:
         proc.kill()
