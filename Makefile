@@ -74,7 +74,10 @@ DEEPG_DEBS := r-base-dev r-cran-hdf5r r-cran-data.table r-cran-abind r-cran-stri
           r-cran-base64enc r-cran-tibble r-cran-vctrs r-cran-lifecycle r-cran-withr r-cran-cli \
           r-cran-rcpp r-cran-backports r-cran-hardhat r-cran-rcpptoml r-cran-here r-cran-rappdirs \
           r-cran-matrix r-cran-circlize r-bioc-complexheatmap r-cran-testthat
-DEEPG_PKGS := reticulate config tfruns tfautograph tensorflow keras yardstick microseq deepG
+# Install order from the README; the two chains are independent (both compile C++), so
+# they run side by side, then deepG.
+DEEPG_CHAIN_TF    := reticulate config tfruns tfautograph tensorflow keras
+DEEPG_CHAIN_OTHER := yardstick microseq
 
 # Our package is reinstalled on every run (it changes, seconds); the deepG stack only when
 # the stamp is older than the tarballs.
@@ -82,19 +85,24 @@ setup-deepg: setup-tf215 .stamp-deepg
 	R_LIBS=$(CURDIR)/$(RLIB_DEEPG) R CMD INSTALL --no-test-load --library=$(RLIB_DEEPG) . >/dev/null
 
 .stamp-deepg: $(wildcard $(DEEPG_DEPS)/*.tar.gz)
+	@test -d $(DEEPG_DEPS) || { echo "deepG source tarballs not found in DEEPG_DEPS=$(DEEPG_DEPS)"; exit 1; }
 	@missing=$$(for d in $(DEEPG_DEBS); do dpkg-query -W -f='$${Status}\n' $$d 2>/dev/null | grep -q "install ok installed" || echo $$d; done | sort -u | tr '\n' ' '); \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages for deepG: $$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
-	@test -d $(DEEPG_DEPS) || { echo "deepG source tarballs not found in DEEPG_DEPS=$(DEEPG_DEPS)"; exit 1; }
 	rm -rf $(RLIB_DEEPG) && mkdir -p $(RLIB_DEEPG)
-	@for p in $(DEEPG_PKGS); do \
-	  tb=$$(ls $(DEEPG_DEPS)/$${p}_*.tar.gz | head -n 1); \
-	  echo "R CMD INSTALL $$tb"; \
-	  R_LIBS=$(CURDIR)/$(RLIB_DEEPG) R CMD INSTALL --no-test-load --library=$(RLIB_DEEPG) "$$tb" > $(RLIB_DEEPG)/install-$$p.log 2>&1 || { cat $(RLIB_DEEPG)/install-$$p.log; exit 1; }; \
-	done
+	@install_pkgs() { for p in "$$@"; do \
+	    tb=$$(ls $(DEEPG_DEPS)/$${p}_*.tar.gz | head -n 1); \
+	    echo "R CMD INSTALL $$tb"; \
+	    R_LIBS=$(CURDIR)/$(RLIB_DEEPG) R CMD INSTALL --no-test-load --library=$(RLIB_DEEPG) "$$tb" \
+	      > $(RLIB_DEEPG)/install-$$p.log 2>&1 || { cat $(RLIB_DEEPG)/install-$$p.log; return 1; }; \
+	  done; }; \
+	install_pkgs $(DEEPG_CHAIN_OTHER) & other=$$!; \
+	install_pkgs $(DEEPG_CHAIN_TF) || { wait $$other || true; exit 1; }; \
+	wait $$other; \
+	install_pkgs deepG
 	@touch $@
 
 demo: setup
