@@ -14,6 +14,10 @@ describe <- function(x) {
   if (is.data.frame(x)) return("a data frame")
   if (is.array(x)) return(paste0("an array with dim c(", paste(dim(x), collapse = ", "), ")"))
   if (is.list(x)) return(paste0("a list of length ", length(x)))
+  if (length(x) == 1 && is.character(x) && !is.na(x) && nchar(x) > 40) {
+    # a genome given where something else was expected: never echo all of it
+    return(paste0("a string of ", nchar(x), " characters (\"", substr(x, 1, 20), "...\")"))
+  }
   if (length(x) == 1 && is.atomic(x)) return(paste0(typeof(x), " ", format(x)))
   paste0("a ", typeof(x), " vector of length ", length(x))
 }

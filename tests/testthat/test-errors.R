@@ -115,3 +115,11 @@ test_that("careless numbers are R errors naming the argument, never tracebacks",
   # duplicated class names reach the engine's check
   expect_error(dgi_load_model(model, class_names = c("a", "a")), "class_names")
 })
+
+test_that("errors never echo a whole sequence", {
+  genome <- paste(rep("ACGT", 5000), collapse = "")
+  err <- expect_error(dgi_integrated_gradients_deepg(input_seq = genome, target_class_idx = 1,
+                                                     model = NULL))
+  expect_lt(nchar(conditionMessage(err)), 600)
+  expect_match(deepGinterpret:::describe(genome), "a string of 20000 characters")
+})
