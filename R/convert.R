@@ -72,7 +72,7 @@ tidy_columns <- function(df) {
     df[[col]] <- factor(v, levels = lv)
   }
   int_cols <- c("position", "start", "end", "steps", "target", "n", "run", "generation",
-                "background_id", "label")
+                "background_id", "label", "window", "member", "member_position", "n_windows")
   for (col in intersect(int_cols, names(df))) {
     v <- df[[col]]
     if (is.double(v) && all(is.na(v) | (v == round(v) & abs(v) < .Machine$integer.max))) {
@@ -129,11 +129,15 @@ is_model_adapter <- function(x) {
 }
 
 # Anything a deepG user has -> the engine's ModelAdapter.
+# `input_index`, `other_inputs`, `token_codes`: see dgi_load_model() (R terms).
 as_adapter <- function(model, output = NULL, class_names = NULL, arg = "model",
-                       call = rlang::caller_env()) {
+                       call = rlang::caller_env(), input_index = NULL, other_inputs = NULL,
+                       token_codes = NULL) {
   if (is.character(model)) {
     return(dgi_load_model_impl(model, output = output %||% "probability",
-                               class_names = class_names, arg = arg, call = call))
+                               class_names = class_names, arg = arg, call = call,
+                               input_index = input_index, other_inputs = other_inputs,
+                               token_codes = token_codes))
   }
   # Checked before anything starts Python, so a wrong R object gives a plain R error.
   if (!is_python(model) ||
@@ -146,8 +150,11 @@ as_adapter <- function(model, output = NULL, class_names = NULL, arg = "model",
     )
   }
   if (!is.null(class_names)) class_names <- as_class_names(class_names, call = call)
+  inputs <- input_args(model, input_index, other_inputs, arg = arg, call = call)
   if (is_model_adapter(model)) {
-    if (is.null(output) && is.null(class_names)) return(model)
+    if (is.null(output) && is.null(class_names) && is.null(inputs) && is.null(token_codes)) {
+      return(model)
+    }
     output <- output %||% reticulate::py_to_r(model$output)
   }
   eng <- dgi_engine()
@@ -155,9 +162,10 @@ as_adapter <- function(model, output = NULL, class_names = NULL, arg = "model",
   # class names or outputs on copies, so no cache is needed here.
   kwargs <- list(model = model, output = output %||% "probability")
   if (!is.null(class_names)) kwargs$class_names <- as.list(class_names)
+  kwargs <- c(kwargs, inputs, list(token_codes = token_codes))
   dgi_model_class(dgi_py_call(eng$load_model, kwargs,
                               arg_map = c(TargetError = "class_names", ModelError = arg,
-                                          ArgumentTypeError = arg),
+                                          ShapeError = "other_inputs", ArgumentTypeError = arg),
                               call = call))
 }
 
@@ -425,15 +433,21 @@ check_lengths <- function(lens, ids, info, arg, window_step, pad, call) {
   invisible()
 }
 
-# One-hot array (deepG's seq_encoding_label(): dim c(n, maxlen, channels)) ->
-# numpy; names from dimnames(x)[[1]].
+# One-hot array (deepG's seq_encoding_label(): dim c(n, maxlen, channels); set
+# models: c(n, samples, maxlen, channels)) -> numpy; names from dimnames(x)[[1]].
 as_onehot <- function(x, info, arg, window_step, pad, call) {
   n_ch <- info$n_channels
   d <- dim(x)
-  if (is.null(d) || !length(d) %in% c(2L, 3L)) {
+  set_model <- length(info$item_shape) == 3L
+  if (is.null(d) || !length(d) %in% c(2L, 3L, if (set_model) 4L)) {
+    hint <- if (set_model) {
+      "The model is a set model: give deepG's array with dim c(n, {info$item_shape[1]}, maxlen, {n_ch})."
+    } else if (length(d) == 4L) {
+      "Arrays with dim c(n, samples, maxlen, channels) are for set (time-distributed) models; this model takes one sequence per row."
+    }
     dgi_arg_error(
       "{.arg {arg}}: a numeric input must be a one-hot array with dim c(n, maxlen, {n_ch}) or a matrix c(maxlen, {n_ch}), not {describe(x)}.",
-      arg, call = call
+      arg, hint = hint, call = call
     )
   }
   ids <- NULL
@@ -444,12 +458,13 @@ as_onehot <- function(x, info, arg, window_step, pad, call) {
     ids <- dimnames(x)[[1]]
     if (!is.null(ids)) check_unique_ids(ids, arg, call)
   }
-  if (d[3] != n_ch) {
+  if (d[length(d)] != n_ch) {
     dgi_arg_error(
-      "{.arg {arg}} has {d[3]} channels (dim(x)[3]) but the model expects {n_ch}.",
+      "{.arg {arg}} has {d[length(d)]} channels (dim(x)[{length(d)}]) but the model expects {n_ch}.",
       arg, call = call
     )
   }
+  if (length(d) == 4L) check_set_dims(d, info, arg, call)
   if (anyNA(x)) {
     dgi_arg_error("{.arg {arg}} contains NA values.", arg, call = call)
   }
@@ -462,6 +477,22 @@ as_onehot <- function(x, info, arg, window_step, pad, call) {
        seq_ids = if (!is.null(ids)) as.list(ids))
 }
 
+# deepG's set input c(n, samples, maxlen, channels) against the model's
+# (samples, maxlen, channels).
+check_set_dims <- function(d, info, arg, call) {
+  want <- info$item_shape
+  for (k in 1:2) {
+    if (!is.na(want[k]) && d[k + 1L] != want[k]) {
+      dgi_arg_error(
+        "{.arg {arg}} has dim c({paste(d, collapse = ', ')}) but the set model expects dim c(n, {want[1]}, {want[2]}, {want[3]}).",
+        arg, hint = "dim(x)[2] is the number of set members (deepG's {.arg samples_per_target}), dim(x)[3] their {.arg maxlen}.",
+        call = call
+      )
+    }
+  }
+  invisible()
+}
+
 # ---- model-shaped arrays (explicit baselines and the like) ---------------------
 
 # An R array c(maxlen, C) or c(n, maxlen, C) checked against the model -> numpy.
@@ -472,7 +503,23 @@ as_model_array <- function(x, info, arg, call = rlang::caller_env()) {
                   arg, call = call)
   }
   len <- d[length(d) - 1L]
-  if (!is.null(info$maxlen) && len != info$maxlen) {
+  item <- info$item_shape
+  if (length(item) == 3L) {
+    # set model: c(k, samples, maxlen, C), one set c(samples, maxlen, C), or the members
+    # concatenated: c(samples * maxlen, C) / c(k, samples * maxlen, C)
+    total <- prod(item[1:2])
+    if (length(d) == 4L) {
+      check_set_dims(d, info, arg, call)
+    } else if (!(identical(as.integer(d), item) || is.na(total) || len == total)) {
+      dgi_arg_error(
+        "{.arg {arg}} has dim c({paste(d, collapse = ', ')}) but the set model expects dim c(k, {item[1]}, {item[2]}, {item[3]}) or c(k, {total}, {item[3]}) (members concatenated).",
+        arg, call = call
+      )
+    }
+  } else if (length(d) == 4L) {
+    dgi_arg_error("{.arg {arg}} has 4 dimensions; only set (time-distributed) models take those.",
+                  arg, call = call)
+  } else if (!is.null(info$maxlen) && len != info$maxlen) {
     dgi_arg_error("{.arg {arg}} has length {len} but the model expects maxlen = {info$maxlen}.",
                   arg, call = call)
   }

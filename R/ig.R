@@ -18,7 +18,11 @@
 #'   a `c(maxlen, channels)` matrix; `dimnames(x)[[1]]` become `seq_id`s), a
 #'   Biostrings `DNAStringSet`, or a data frame with columns `seq_id` and
 #'   `sequence` (as from [dgi_simulate_motifs()]). Sequence names must be
-#'   unique (see [make.unique()]).
+#'   unique (see [make.unique()]). Set (time-distributed) models, such as
+#'   deepG's `create_model_lstm_cnn_time_dist()`, take deepG's array with
+#'   `dim c(n, samples, maxlen, channels)`, or strings of `samples * maxlen`
+#'   bases (cut into the members). Variable-length models (deepG's models built
+#'   with `maxlen = NULL`) take sequences of different lengths in one call.
 #' @param target The class to explain: a 1-based index like deepG's
 #'   `target_class_idx`, or a class name (needs `class_names`).
 #' @param baseline The reference input `x'`: `"zero"` (deepG's default,
@@ -46,7 +50,10 @@
 #'   can be a name.
 #' @param window_step Sequences longer than the model's `maxlen` are cut into
 #'   windows starting every `window_step` bases (like deepG's prediction over a
-#'   genome). Default `NULL`: longer sequences are an error.
+#'   genome; a last window flush with the end covers every base). The tables
+#'   keep the sequence's id and genome positions: overlapping windows are
+#'   stitched (see the returned columns). Default `NULL`: longer sequences are
+#'   an error.
 #' @param pad Sequences shorter than `maxlen` are padded with all-zero rows on
 #'   the `"left"` or `"right"`. Default `NULL`: shorter sequences are an error.
 #' @param ambiguous How N and other IUPAC codes are encoded: `"zero"` (deepG's
@@ -63,6 +70,14 @@
 #' @param memory_budget Memory for intermediate tensors per batch: bytes, or a
 #'   string such as `"512M"` or `"2G"`. Default `NULL` (1 GiB).
 #' @param progress Show a progress bar. Default `interactive()`.
+#' @param input_index,other_inputs For models with several inputs (deepG's
+#'   `label_input`, `create_model_lstm_cnn_multi_input()`,
+#'   `create_model_lstm_cnn_target_middle()`): which input the sequences feed
+#'   (1-based, or `"all"` / `"target_middle"` to explain the one-hot inputs
+#'   together, the sequences then being their concatenation) and the fixed
+#'   values of the other inputs (a list in input order with `NULL` at the
+#'   explained input, e.g. `list(c(1, 0, 0), NULL)`). See [dgi_load_model()].
+#'   Default `NULL`: the model's only one-hot input.
 #' @param table Which table to return: `"attribution"` (default),
 #'   `"per_locus"`, `"summary"`, or `"all"` for a named list of the three (the
 #'   method's tables, see [dgi_methods()]).
@@ -78,6 +93,21 @@
 #'   * `summary`: `seq_id`, `target` (1-based), `baseline`, `steps`, `f_input`,
 #'     `f_baseline`, `ig_sum`, `delta` (completeness gap
 #'     `f_input - f_baseline - ig_sum`; small when `steps` suffice).
+#'
+#'   Extra columns where they apply:
+#'   * set models (attribution, per_locus): `member` (integer, the 1-based set
+#'     member a position belongs to) and `member_position` (1-based position
+#'     within the member); `position` runs over the members concatenated, so
+#'     `position = (member - 1) * maxlen + member_position`;
+#'   * sequences cut into windows (`window_step`): attribution and per_locus
+#'     have one row per source sequence and genome position (and base), the
+#'     windows stitched: `score` is the mean of the scores of the windows that
+#'     cover the position, `n_windows` (integer) how many do, and the per_locus
+#'     columns are computed from those stitched scores (so [dgi_per_locus()] of
+#'     the attribution table gives the per_locus table). The summary has one row
+#'     per window (one forward pass each): `window` (1-based index in the
+#'     sequence), `start`, `end` (the window's 1-based positions in it), after
+#'     `seq_id`.
 #'
 #'   The run settings (method, target, baseline, steps, seed, versions) are in
 #'   `attr(x, "settings")`.
@@ -102,7 +132,8 @@ dgi_integrated_gradients <- function(model, sequences, target, baseline = "zero"
                                      background = NULL, output = NULL, class_names = NULL,
                                      window_step = NULL, pad = NULL, ambiguous = "zero",
                                      vocabulary = NULL, batch_size = NULL, memory_budget = NULL,
-                                     progress = interactive(), table = "attribution") {
+                                     progress = interactive(), table = "attribution",
+                                     input_index = NULL, other_inputs = NULL) {
   if (identical(baseline, "background") && is.null(background)) {
     dgi_arg_error("{.arg background} is needed for {.code baseline = \"background\"}.",
                   "background", hint = "Pass sequences of the model's length to draw baselines from.")
@@ -125,9 +156,11 @@ dgi_integrated_gradients <- function(model, sequences, target, baseline = "zero"
 #' @inheritParams dgi_integrated_gradients
 #' @param table Which table to return: `"attribution"` (default),
 #'   `"per_locus"`, `"summary"` or `"all"`.
-#' @returns As for [dgi_integrated_gradients()], except the `summary` table:
+#' @returns As for [dgi_integrated_gradients()] (with its extra columns for set
+#'   models and windows), except the `summary` table:
 #'   `seq_id`, `target` (1-based), `f_input` (the model's output for the
-#'   target) and `score_sum` (the sum of all scores of the sequence).
+#'   target) and `score_sum` (the sum of all scores of the sequence; per window,
+#'   with `window`, `start`, `end`, for sequences cut into windows).
 #' @export
 #' @examplesIf deepGinterpret::dgi_available()
 #' keras <- reticulate::import("keras")
@@ -140,7 +173,7 @@ dgi_integrated_gradients <- function(model, sequences, target, baseline = "zero"
 dgi_saliency <- function(model, sequences, target, output = NULL, class_names = NULL,
                          window_step = NULL, pad = NULL, ambiguous = "zero", vocabulary = NULL,
                          batch_size = NULL, memory_budget = NULL, progress = interactive(),
-                         table = "attribution") {
+                         table = "attribution", input_index = NULL, other_inputs = NULL) {
   dgi_run_method("saliency", model, sequences, target, options = method_options())
 }
 
@@ -149,7 +182,8 @@ dgi_saliency <- function(model, sequences, target, output = NULL, class_names = 
 dgi_gradient_x_input <- function(model, sequences, target, output = NULL, class_names = NULL,
                                  window_step = NULL, pad = NULL, ambiguous = "zero",
                                  vocabulary = NULL, batch_size = NULL, memory_budget = NULL,
-                                 progress = interactive(), table = "attribution") {
+                                 progress = interactive(), table = "attribution",
+                                 input_index = NULL, other_inputs = NULL) {
   dgi_run_method("gradient_x_input", model, sequences, target, options = method_options())
 }
 

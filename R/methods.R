@@ -7,7 +7,8 @@
 
 # Arguments every sequence method takes (their checks are here, once).
 COMMON_ARGS <- c("output", "class_names", "window_step", "pad", "ambiguous", "vocabulary",
-                 "batch_size", "memory_budget", "progress", "table")
+                 "batch_size", "memory_budget", "progress", "table", "input_index",
+                 "other_inputs")
 
 # Near misses of choice values, per argument (deepG's spellings among them);
 # only hints: the allowed values come from the registry.
@@ -18,9 +19,9 @@ ARG_ALIASES <- list(
   output = c(logits = "logit", prob = "probability", probabilities = "probability")
 )
 
-# The common arguments of the calling wrapper, by name.
+# The common arguments of the calling wrapper, by name (NULL for those it lacks).
 method_options <- function(env = parent.frame()) {
-  mget(COMMON_ARGS, envir = env)
+  mget(COMMON_ARGS, envir = env, ifnotfound = list(NULL))
 }
 
 #' Methods the engine offers
@@ -96,7 +97,7 @@ method_info <- function(name, arg = "name", call = rlang::caller_env()) {
 dgi_explain <- function(name, model, sequences, target, ..., output = NULL, class_names = NULL,
                         window_step = NULL, pad = NULL, ambiguous = "zero", vocabulary = NULL,
                         batch_size = NULL, memory_budget = NULL, progress = interactive(),
-                        table = NULL) {
+                        table = NULL, input_index = NULL, other_inputs = NULL) {
   args <- list(...)
   if (length(args) && (is.null(names(args)) || any(!nzchar(names(args))))) {
     dgi_arg_error("The method's own arguments in {.arg ...} must be named.", "...")
@@ -133,6 +134,7 @@ engine_run <- function(name, model, sequences, target, method_args = list(), opt
   method_args <- check_choice_args(method_args, info$choices, r_arg, call = call)
 
   adapter <- as_adapter(model, output = opts$output, class_names = options$class_names,
+                        input_index = options$input_index, other_inputs = options$other_inputs,
                         arg = r_arg("model"), call = call)
   model_info <- adapter_info(adapter)
   vocabulary <- as_vocabulary(options$vocabulary, model_info, call = call)
@@ -220,7 +222,7 @@ check_choice_args <- function(args, choices, r_arg = identity, call = rlang::cal
 # checked and become float32 arrays, whole numbers integers, vectors lists.
 as_engine_value <- function(value, info, arg, call = rlang::caller_env()) {
   if (is_python(value)) return(value)
-  if ((is.numeric(value) || is.logical(value)) && length(dim(value)) %in% 2:3) {
+  if ((is.numeric(value) || is.logical(value)) && length(dim(value)) %in% 2:4) {
     return(as_model_array(value, info, arg, call = call))
   }
   if (is.factor(value)) value <- as.character(value)

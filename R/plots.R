@@ -4,11 +4,17 @@
 #' and a centred rolling mean on top: the per-locus view of the deepG
 #' Integrated Gradients poster.
 #'
+#' One panel per source sequence, along its genome positions: a sequence cut
+#' into windows (`window_step`) is one panel, its overlapping windows stitched
+#' (the engine's tables already are; a table with one row per window, i.e. a
+#' `window` column, is averaged per position here). For set models (a
+#' `member` column) dashed lines mark where each set member starts.
+#'
 #' @param x A per-locus table (`table = "per_locus"`), an attribution table
 #'   (summed per position with [dgi_per_locus()]), or the list from
 #'   `table = "all"`.
-#' @param seq_id Sequences to show. Default `NULL`: all (one panel each, at most
-#'   12).
+#' @param seq_id Sequences to show. Default `NULL`: all (one panel per source
+#'   sequence, at most 12).
 #' @param value Column to plot: `"score_sum"` (default), `"score_abs_sum"` or
 #'   `"score_ref"`.
 #' @param k Width of the rolling mean. Default 50.
@@ -31,6 +37,7 @@ dgi_plot_per_locus <- function(x, seq_id = NULL, value = "score_sum", k = 50, re
   x <- pick_table(x, "per_locus")
   if (!"score_sum" %in% names(x)) x <- dgi_per_locus(x)
   check_table(x, c("seq_id", "position", value), "x")
+  x <- stitch_windows(x, intersect(c("score_sum", "score_abs_sum", "score_ref"), names(x)))
   x <- select_rows(x, seq_id, region, several = TRUE)
   ids <- unique(x$seq_id)
   if (length(ids) > 12L) {
@@ -58,7 +65,14 @@ dgi_plot_per_locus <- function(x, seq_id = NULL, value = "score_sum", k = 50, re
     )
   }
   p <- p +
-    ggplot2::geom_hline(yintercept = 0, colour = "grey70", linewidth = 0.3) +
+    ggplot2::geom_hline(yintercept = 0, colour = "grey70", linewidth = 0.3)
+  if (all(c("member", "member_position") %in% names(x))) {
+    # set models: where each member after the first starts
+    starts <- x[x$member_position == 1L & x$member > 1L, c("seq_id", "position"), drop = FALSE]
+    p <- p + ggplot2::geom_vline(data = starts, ggplot2::aes(xintercept = .data$position - 0.5),
+                                 linetype = "dashed", colour = "grey60", linewidth = 0.3)
+  }
+  p <- p +
     ggplot2::geom_point(ggplot2::aes(y = .data[[value]]), size = 0.7, alpha = 0.5,
                         colour = "grey30") +
     ggplot2::geom_line(ggplot2::aes(y = .data$rolling), colour = "firebrick", linewidth = 0.8) +
@@ -255,13 +269,35 @@ as_attribution <- function(x, input_seq = NULL, call = rlang::caller_env()) {
   if (is.data.frame(x)) {
     check_table(x, c("seq_id", "position", "base", "score"), "x", call = call)
     if (!"observed" %in% names(x)) x$observed <- NA
-    return(x)
+    return(stitch_windows(x, "score", by = c("seq_id", "position", "base")))
   }
   if (is.numeric(x) || is_python(x)) {
     return(dgi_attribution_table(x, input_seq))
   }
   dgi_arg_error("{.arg x} must be an attribution table or a score matrix, not {describe(x)}.",
                 "x", call = call)
+}
+
+# A table with one row per window (a `window` column): the windows' values averaged
+# per sequence and position (and base), as the engine stitches windows; `n_windows`
+# counts them. Other columns come from the first window; tables without `window`
+# are returned as they are.
+stitch_windows <- function(x, value_cols, by = c("seq_id", "position")) {
+  if (!"window" %in% names(x)) return(x)
+  settings <- attr(x, "settings")
+  keys <- do.call(paste, c(unname(as.list(x[by])), sep = "\r"))
+  first <- !duplicated(keys)
+  groups <- match(keys, keys[first])
+  n <- tabulate(groups, nbins = sum(first))
+  out <- x[first, setdiff(names(x), c("window", "member", "member_position", "n_windows")),
+           drop = FALSE]
+  for (col in value_cols) {
+    out[[col]] <- as.vector(rowsum(as.double(x[[col]]), groups, reorder = FALSE)) / n
+  }
+  out$n_windows <- n
+  rownames(out) <- NULL
+  attr(out, "settings") <- settings
+  out
 }
 
 select_rows <- function(x, seq_id, region, several, call = rlang::caller_env()) {

@@ -28,7 +28,9 @@ py_helpers <- function() {
       method_names = function() as.character(unlist(reticulate::py_to_r(bridge$method_names()))),
       method_info = function(name) reticulate::py_to_r(bridge$method_info(name)),
       method_function = bridge$method_function,
-      result_tables = bridge$result_tables
+      result_tables = bridge$result_tables,
+      model_inputs = function(x) reticulate::py_to_r(bridge$model_inputs(x)),
+      read_model = bridge$read_model
     )
   }
   .dgi$helpers

@@ -77,10 +77,14 @@ as_score_array <- function(x, arg, call = rlang::caller_env()) {
 #' attribution table or for tables made with [dgi_attribution_table()].
 #'
 #' @param x An attribution table (`seq_id, position, base, score, observed`).
+#'   A `window` column (one row per window and position) is kept apart: the
+#'   result then has one row per sequence, window and position.
 #' @returns A data.frame with one row per sequence and position: `seq_id`,
 #'   `position`, `ref_base` (factor: the observed base, `N` where none),
 #'   `score_sum`, `score_abs_sum`, `score_ref` (score of the observed base,
 #'   `NA` where none), `max_base` (factor: the base with the highest score).
+#'   The columns `window` (after `seq_id`), `member`, `member_position` and
+#'   `n_windows` of `x` are carried over (see [dgi_integrated_gradients()]).
 #'   The `settings` attribute of `x` is kept.
 #' @export
 #' @examplesIf deepGinterpret::dgi_available()
@@ -90,7 +94,8 @@ as_score_array <- function(x, arg, call = rlang::caller_env()) {
 dgi_per_locus <- function(x) {
   check_table(x, c("seq_id", "position", "base", "score"), "x")
   settings <- attr(x, "settings")
-  cols <- intersect(c("seq_id", "position", "base", "score", "observed"), names(x))
+  cols <- intersect(c("seq_id", "window", "position", "base", "score", "observed", "member",
+                      "member_position", "n_windows"), names(x))
   eng <- dgi_engine()
   tables <- reticulate::import("deepg_interpret.tables", convert = FALSE)
   df <- dgi_py_call(tables$per_locus_from_attribution, list(table = r_frame(x[cols])),

@@ -346,5 +346,39 @@ def result_tables(result, which="all") -> dict:
     return {name: result.table(name) for name in names}
 
 
+def model_inputs(model) -> list[dict]:
+    """The inputs of a Keras model (or of an adapter's model), for R's argument checks.
+
+    Returns
+    -------
+    list of dict
+        One per input, in input order: ``index`` (0-based), ``name``, ``shape`` (per item,
+        None for any length) and ``kind`` (``"sequence"``, ``"set"``, ``"vector"``,
+        ``"other"``), see :func:`deepg_interpret.io.model_inputs.describe_inputs`.
+    """
+    from .io.model_inputs import describe_inputs
+    from .io.models import ModelAdapter
+
+    keras_model = model.keras_model if isinstance(model, ModelAdapter) else model
+    return [{"index": i.index, "name": i.name, "shape": list(i.shape), "kind": i.kind}
+            for i in describe_inputs(keras_model)]
+
+
+def read_model(path, loader="auto", custom_objects=None):
+    """The Keras model in a file (loader as :func:`~deepg_interpret.io.models.load_model`);
+    R wraps it in an adapter after checking the input arguments against its inputs. How it
+    was read (e.g. "loaded it with tf_keras") comes as a :class:`DeepGInterpretWarning`."""
+    from pathlib import Path
+
+    from .io.model_files import _load_path
+
+    model, _used, note = _load_path(Path(str(path)).expanduser(), loader,
+                                    None if not custom_objects else dict(custom_objects))
+    if note:
+        warnings.warn(note, DeepGInterpretWarning, stacklevel=2)
+    return model
+
+
 __all__ = ["call", "plain", "frame_columns", "frame_from_r", "versions", "is_keras_model", "numpy_float32",
-           "to_numpy", "method_names", "method_info", "method_function", "result_tables"]
+           "to_numpy", "method_names", "method_info", "method_function", "result_tables",
+           "model_inputs", "read_model"]

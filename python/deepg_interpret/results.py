@@ -62,9 +62,10 @@ class AttributionResult(MethodResult):
     Attributes
     ----------
     attributions : np.ndarray
-        float32 ``(n, L, C)``: one score per sequence, position and channel.
+        float32 ``(n, L, C)``: one score per row of ``inputs`` (a sequence or a
+        window), position and channel; zero where ``inputs.padding`` is set.
     inputs : EncodedSequences
-        The encoded inputs (ids, 1-based starts, ambiguity mask).
+        The encoded inputs (ids, 1-based starts, ambiguity mask, windows).
     method : str
         ``"saliency"``, ``"gradient_x_input"`` or ``"integrated_gradients"``.
     target, target_name
@@ -98,17 +99,29 @@ class AttributionResult(MethodResult):
         """Sum of every score per sequence, ``(n,)`` float64."""
         return self.attributions.sum(axis=(1, 2), dtype=np.float64)
 
-    def attribution_table(self) -> pd.DataFrame:
-        """``seq_id, position, base, score, observed`` (one row per position and base)."""
-        return attribution_table(self.attributions, self.inputs, self._attrs())
+    def attribution_table(self, stitch: bool = True) -> pd.DataFrame:
+        """``seq_id, position, base, score, observed`` (one row per position and base).
 
-    def per_locus_table(self) -> pd.DataFrame:
-        """``seq_id, position, ref_base, score_sum, score_abs_sum, score_ref, max_base``."""
-        return per_locus_table(self.attributions, self.inputs, self._attrs())
+        Plus ``member, member_position`` (set models) and ``n_windows`` (windows,
+        stitched: the mean score of the windows covering a genome position);
+        ``stitch=False`` keeps every window's rows with a ``window`` column. See
+        :func:`deepg_interpret.tables.attribution_table`.
+        """
+        return attribution_table(self.attributions, self.inputs, self._attrs(), stitch=stitch)
+
+    def per_locus_table(self, stitch: bool = True) -> pd.DataFrame:
+        """``seq_id, position, ref_base, score_sum, score_abs_sum, score_ref, max_base``.
+
+        Extra columns and ``stitch`` as in :meth:`attribution_table`.
+        """
+        return per_locus_table(self.attributions, self.inputs, self._attrs(), stitch=stitch)
 
     def summary_table(self) -> pd.DataFrame:
-        """``seq_id, target, f_input, score_sum`` per sequence."""
-        return attribution_summary_table(self.inputs.seq_ids, self.target, self.f_input,
+        """``seq_id, target, f_input, score_sum`` per forward pass.
+
+        For windows: one row per window, with ``window, start, end`` after ``seq_id``.
+        """
+        return attribution_summary_table(self.inputs, self.target, self.f_input,
                                          self.score_sums, self._attrs())
 
     def __repr__(self) -> str:
@@ -136,9 +149,12 @@ class IntegratedGradientsResult(AttributionResult):
         return self.f_input - self.f_baseline - self.score_sums
 
     def summary_table(self) -> pd.DataFrame:
-        """``seq_id, target, baseline, steps, f_input, f_baseline, ig_sum, delta`` per sequence."""
+        """``seq_id, target, baseline, steps, f_input, f_baseline, ig_sum, delta`` per forward pass.
+
+        For windows: one row per window, with ``window, start, end`` after ``seq_id``.
+        """
         return ig_summary_table(
-            self.inputs.seq_ids, self.target, str(self.settings.get("baseline", "explicit")),
+            self.inputs, self.target, str(self.settings.get("baseline", "explicit")),
             int(self.settings.get("steps", 0)), self.f_input, self.f_baseline, self.score_sums,
             self._attrs(),
         )

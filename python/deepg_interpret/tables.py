@@ -4,9 +4,18 @@ Long format, one row per observation, 1-based ``position`` relative to the sourc
 sequence, ``int32`` integer columns (reticulate turns int64 into R doubles),
 ``base`` as a Categorical (an R factor), a plain RangeIndex, settings in
 ``df.attrs``.
+
+Beyond the conventions' columns, the position tables (attribution, per-locus) carry
+``member`` and ``member_position`` for set (time-distributed) models and
+``n_windows`` for sequences cut into windows (windows are stitched: one row per
+source sequence and genome position, scores averaged over the windows that cover
+it), and the summaries one row per window with ``window, start, end`` after
+``seq_id``. See :func:`attribution_table` and :func:`ig_summary_table`.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -25,77 +34,225 @@ def r_friendly(df: pd.DataFrame, attrs: dict | None = None) -> pd.DataFrame:
     return df
 
 
-def _positions(inputs: EncodedSequences) -> np.ndarray:
-    length = inputs.length
-    return (inputs.starts[:, None] + np.arange(length)[None, :]).astype(np.int32)
+# Extra columns of the position tables, after the conventions' columns, in this order.
+# ``window`` is a key column and comes right after ``seq_id`` (per-window tables only).
+EXTRA_POSITION_COLUMNS = ("member", "member_position", "n_windows")
 
 
-def _row_ids(inputs: EncodedSequences, per_row: int) -> np.ndarray:
-    return np.repeat(np.asarray(inputs.seq_ids, dtype=object), per_row)
+class _Layout(NamedTuple):
+    """The table rows of an ``(n, L, ...)`` array: which cells, grouped how, with which keys."""
+
+    cells: np.ndarray          # flat indices i * L + j of the cells that are positions
+    group: np.ndarray | None   # table row of every cell when windows are stitched, else None
+    first: np.ndarray | None   # the first cell (index into cells) of every table row
+    counts: np.ndarray | None  # cells per table row (windows covering the position)
+    keys: dict                 # seq_id, [window], position: one value per table row
+    extra: dict                # member, member_position, n_windows: one value per table row
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.keys["position"])
 
 
-def _without_padding(df: pd.DataFrame, inputs: EncodedSequences, per_position: int) -> pd.DataFrame:
-    """Rows of positions that belong to the sequence: ``pad=`` rows are not positions of it."""
-    if inputs.padding is None or not inputs.padding.any():
-        return df
-    keep = np.repeat(~inputs.padding.ravel(), per_position)
-    return df.loc[keep].reset_index(drop=True)
+def _layout(inputs: EncodedSequences, stitch: bool = True) -> _Layout:
+    """Rows of the position tables of ``inputs``.
+
+    Padding (``pad=``, ragged lengths) is left out. Windows of one source sequence
+    are stitched (``stitch=True``): one row per source sequence and genome position,
+    in order of first appearance and position, ``n_windows`` counting the windows
+    that cover it; with ``stitch=False`` every window keeps its rows, keyed by
+    ``window``. Set-model rows carry ``member`` and ``member_position`` (not when
+    windows are stitched: a genome position lies in different members of
+    different windows).
+    """
+    n, length = len(inputs), inputs.length
+    keep = np.ones(n * length, dtype=bool) if inputs.padding is None else ~inputs.padding.ravel()
+    cells = np.flatnonzero(keep)
+    row, offset = np.divmod(cells, length)
+    position = (inputs.starts[row] + offset).astype(np.int32)
+    members = {}
+    if inputs.member_length:
+        m = int(inputs.member_length)
+        members = {"member": (offset // m + 1).astype(np.int32),
+                   "member_position": (offset % m + 1).astype(np.int32)}
+    if not inputs.windowed:
+        ids = np.asarray(inputs.seq_ids, dtype=object)
+        return _Layout(cells, None, None, None, {"seq_id": ids[row], "position": position},
+                       members)
+    source = np.asarray(inputs.source_ids, dtype=object)[row]
+    if not stitch:
+        keys = {"seq_id": source, "window": inputs.window[row].astype(np.int32),
+                "position": position}
+        return _Layout(cells, None, None, None, keys, members)
+    codes, uniques = pd.factorize(source, sort=False)
+    order = np.lexsort((position, codes))  # stable: earlier windows first at a position
+    c_sorted, p_sorted = codes[order], position[order]
+    new = np.r_[True, (c_sorted[1:] != c_sorted[:-1]) | (p_sorted[1:] != p_sorted[:-1])]
+    group = np.empty(len(cells), dtype=np.int64)
+    group[order] = np.cumsum(new) - 1
+    first = order[np.flatnonzero(new)]
+    counts = np.bincount(group)
+    keys = {"seq_id": np.asarray(uniques, dtype=object)[codes[first]],
+            "position": position[first]}
+    return _Layout(cells, group, first, counts, keys, {"n_windows": counts.astype(np.int32)})
+
+
+def _cell_values(arr: np.ndarray, layout: _Layout) -> np.ndarray:
+    return arr.reshape((-1,) + arr.shape[2:])[layout.cells]
+
+
+def _mean_per_row(arr: np.ndarray, layout: _Layout) -> np.ndarray:
+    """float64 values per table row: the mean over the windows covering it."""
+    values = _cell_values(arr, layout).astype(np.float64)
+    if layout.group is None:
+        return values
+    flat = values.reshape(len(values), -1)
+    out = np.stack([np.bincount(layout.group, weights=flat[:, c], minlength=layout.n_rows)
+                    for c in range(flat.shape[1])], axis=1)
+    out /= layout.counts[:, None]
+    return out.reshape((layout.n_rows,) + values.shape[1:])
+
+
+def _first_per_row(arr: np.ndarray, layout: _Layout) -> np.ndarray:
+    """Values per table row from the first window covering it (the input is the same in all)."""
+    values = _cell_values(arr, layout)
+    return values if layout.first is None else values[layout.first]
+
+
+def _position_frame(layout: _Layout, columns: dict, repeat: int = 1) -> pd.DataFrame:
+    """Key columns, ``columns``, then the extra columns; keys and extras repeated ``repeat``x."""
+    def rep(v):
+        return v if repeat == 1 else np.repeat(v, repeat)
+
+    data = {name: rep(v) for name, v in layout.keys.items()}
+    data.update(columns)
+    data.update({name: rep(layout.extra[name]) for name in EXTRA_POSITION_COLUMNS
+                 if name in layout.extra})
+    return pd.DataFrame(data)
 
 
 def attribution_table(attributions: np.ndarray, inputs: EncodedSequences,
-                      attrs: dict | None = None) -> pd.DataFrame:
+                      attrs: dict | None = None, *, stitch: bool = True) -> pd.DataFrame:
     """``seq_id, position, base, score, observed``: one row per sequence, position and base.
 
-    Rows added by ``pad=`` are left out: positions run over the sequence itself.
+    Parameters
+    ----------
+    attributions : np.ndarray
+        ``(n, L, C)`` scores, rows as in ``inputs``.
+    inputs : EncodedSequences
+    attrs : dict, optional
+        Settings stored in ``df.attrs``.
+    stitch : bool
+        Windows of a longer sequence: one row per source sequence, genome position
+        and base, with the mean of the windows' scores (default), or the rows of
+        every window with its ``window`` column (``False``).
+
+    Returns
+    -------
+    pd.DataFrame
+        ``seq_id`` (the source sequence's id), ``position`` (1-based in the source
+        sequence), ``base`` (Categorical, the vocabulary), ``score``, ``observed``,
+        plus, when they apply (in this order):
+
+        - ``window`` (int32, right after ``seq_id``; ``stitch=False`` only): 1-based
+          window index in the source sequence;
+        - ``member``, ``member_position`` (int32; set models): the 1-based set
+          member the position belongs to and the position within it, so
+          ``position = (member - 1) * member_length + member_position`` for an input
+          of whole members; left out of stitched windows;
+        - ``n_windows`` (int32; stitched windows): how many windows cover the
+          position; ``score`` is the mean of their scores.
+
+        Rows added by ``pad=`` (or to fit sequences of different lengths) are left
+        out: positions run over the sequence itself.
+
+    Examples
+    --------
+    >>> from deepg_interpret.io.sequences import encode
+    >>> enc = encode("ACGTAC", maxlen=4, window_step=2)      # windows 1-4 and 3-6
+    >>> scores = np.stack([np.full((4, 4), 1.0), np.full((4, 4), 3.0)]).astype("float32")
+    >>> t = attribution_table(scores, enc)
+    >>> t[t.base == "A"][["seq_id", "position", "score", "n_windows"]].values.tolist()[:4]
+    [['seq_1', 1, 1.0, 1], ['seq_1', 2, 1.0, 1], ['seq_1', 3, 2.0, 2], ['seq_1', 4, 2.0, 2]]
     """
-    n, length, channels = attributions.shape
-    vocab = list(inputs.vocabulary)
-    observed = (inputs.onehot == 1.0) & ~inputs.ambiguous[:, :, None]
-    df = pd.DataFrame({
-        "seq_id": _row_ids(inputs, length * channels),
-        "position": np.repeat(_positions(inputs).ravel(), channels),
-        "base": pd.Categorical.from_codes(np.tile(np.arange(channels), n * length), categories=vocab),
-        "score": attributions.reshape(-1).astype(np.float64),
+    channels = attributions.shape[2]
+    layout = _layout(inputs, stitch)
+    scores = _mean_per_row(attributions, layout)
+    observed = _first_per_row((inputs.onehot == 1.0) & ~inputs.ambiguous[:, :, None], layout)
+    df = _position_frame(layout, {
+        "base": pd.Categorical.from_codes(np.tile(np.arange(channels), layout.n_rows),
+                                          categories=list(inputs.vocabulary)),
+        "score": scores.reshape(-1),
         "observed": observed.reshape(-1),
-    })
-    return r_friendly(_without_padding(df, inputs, channels), attrs)
+    }, repeat=channels)
+    return r_friendly(df, attrs)
 
 
 def per_locus_table(attributions: np.ndarray, inputs: EncodedSequences,
-                    attrs: dict | None = None) -> pd.DataFrame:
+                    attrs: dict | None = None, *, stitch: bool = True) -> pd.DataFrame:
     """``seq_id, position, ref_base, score_sum, score_abs_sum, score_ref, max_base``.
 
     ``score_ref`` is the score of the observed base (NaN where the input base was
-    ambiguous); ``max_base`` the base with the highest score.
+    ambiguous); ``max_base`` the base with the highest score. Rows, ``stitch`` and
+    the extra columns (``window``, ``member``, ``member_position``, ``n_windows``)
+    as in :func:`attribution_table`; stitched windows are stitched per base first
+    (mean over the windows), and every column is computed from those scores, so
+    this table is :func:`per_locus_from_attribution` of the attribution table.
     """
-    n, length, channels = attributions.shape
+    channels = attributions.shape[2]
     vocab = list(inputs.vocabulary)
-    ref_codes = inputs.onehot.argmax(axis=-1)
-    ref_codes[inputs.ambiguous] = channels  # -> "N"
-    score_ref = np.take_along_axis(attributions, np.minimum(ref_codes, channels - 1)[..., None],
-                                   axis=-1)[..., 0].astype(np.float64)
-    score_ref[inputs.ambiguous] = np.nan
-    df = pd.DataFrame({
-        "seq_id": _row_ids(inputs, length),
-        "position": _positions(inputs).ravel(),
-        "ref_base": pd.Categorical.from_codes(ref_codes.ravel(), categories=vocab + ["N"]
+    layout = _layout(inputs, stitch)
+    scores = _mean_per_row(attributions, layout)
+    ambiguous = _first_per_row(inputs.ambiguous, layout)
+    ref_codes = _first_per_row(inputs.onehot, layout).argmax(axis=-1)
+    ref_codes[ambiguous] = channels  # -> "N"
+    score_ref = np.take_along_axis(scores, np.minimum(ref_codes, channels - 1)[:, None],
+                                   axis=-1)[:, 0]
+    score_ref[ambiguous] = np.nan
+    df = _position_frame(layout, {
+        "ref_base": pd.Categorical.from_codes(ref_codes, categories=vocab + ["N"]
                                               if "N" not in vocab else vocab + ["?"]),
-        "score_sum": attributions.sum(axis=-1, dtype=np.float64).ravel(),
-        "score_abs_sum": np.abs(attributions).sum(axis=-1, dtype=np.float64).ravel(),
-        "score_ref": score_ref.ravel(),
-        "max_base": pd.Categorical.from_codes(attributions.argmax(axis=-1).ravel(), categories=vocab),
+        "score_sum": scores.sum(axis=-1),
+        "score_abs_sum": np.abs(scores).sum(axis=-1),
+        "score_ref": score_ref,
+        "max_base": pd.Categorical.from_codes(scores.argmax(axis=-1), categories=vocab),
     })
-    return r_friendly(_without_padding(df, inputs, 1), attrs)
+    return r_friendly(df, attrs)
+
+
+def _summary_keys(ids) -> dict:
+    """``seq_id`` per forward pass; for windows also ``window, start, end``."""
+    if not isinstance(ids, EncodedSequences):
+        return {"seq_id": list(ids)}
+    inputs = ids
+    if not inputs.windowed:
+        return {"seq_id": list(inputs.seq_ids)}
+    length = inputs.length
+    first = np.zeros(len(inputs), dtype=np.int64)
+    last = np.full(len(inputs), length - 1, dtype=np.int64)
+    if inputs.padding is not None:
+        kept = ~inputs.padding
+        first = kept.argmax(axis=1)
+        last = length - 1 - kept[:, ::-1].argmax(axis=1)
+    return {"seq_id": list(inputs.source_ids), "window": inputs.window.astype(np.int32),
+            "start": (inputs.starts + first).astype(np.int32),
+            "end": (inputs.starts + last).astype(np.int32)}
 
 
 def ig_summary_table(seq_ids, target: int, baseline: str, steps: int, f_input, f_baseline,
                      ig_sum, attrs: dict | None = None) -> pd.DataFrame:
-    """``seq_id, target, baseline, steps, f_input, f_baseline, ig_sum, delta`` (completeness gap)."""
+    """``seq_id, target, baseline, steps, f_input, f_baseline, ig_sum, delta`` (completeness gap).
+
+    One row per forward pass. ``seq_ids`` is a list of ids or the
+    :class:`EncodedSequences`; for sequences cut into windows the rows are windows:
+    ``seq_id`` is the source sequence's id, followed by ``window`` (1-based index),
+    ``start`` and ``end`` (1-based closed range of the window in the source sequence).
+    """
     f_input = np.asarray(f_input, dtype=np.float64)
     f_baseline = np.asarray(f_baseline, dtype=np.float64)
     ig_sum = np.asarray(ig_sum, dtype=np.float64)
     df = pd.DataFrame({
-        "seq_id": list(seq_ids),
+        **_summary_keys(seq_ids),
         "target": np.full(len(f_input), target, dtype=np.int32),
         "baseline": baseline,
         "steps": np.full(len(f_input), steps, dtype=np.int32),
@@ -109,10 +266,13 @@ def ig_summary_table(seq_ids, target: int, baseline: str, steps: int, f_input, f
 
 def attribution_summary_table(seq_ids, target: int, f_input, score_sum,
                               attrs: dict | None = None) -> pd.DataFrame:
-    """``seq_id, target, f_input, score_sum``: one row per sequence (saliency, grad x input)."""
+    """``seq_id, target, f_input, score_sum``: one row per forward pass (saliency, grad x input).
+
+    ``seq_ids`` as in :func:`ig_summary_table` (windows add ``window, start, end``).
+    """
     f_input = np.asarray(f_input, dtype=np.float64)
     df = pd.DataFrame({
-        "seq_id": list(seq_ids),
+        **_summary_keys(seq_ids),
         "target": np.full(len(f_input), target, dtype=np.int32),
         "f_input": f_input,
         "score_sum": np.asarray(score_sum, dtype=np.float64),
@@ -277,7 +437,10 @@ def per_locus_from_attribution(table: pd.DataFrame, attrs: dict | None = None) -
     table : pd.DataFrame
         Columns ``seq_id, position, base, score`` and optionally ``observed``
         (True for the input's base; missing or NA means unknown). ``base`` may be
-        a Categorical (its categories are the channel order) or strings.
+        a Categorical (its categories are the channel order) or strings. A
+        ``window`` column (per-window rows) is part of the key; ``member``,
+        ``member_position`` and ``n_windows`` are carried over (their value at the
+        position's first row).
     attrs : dict, optional
         Settings added to ``table.attrs`` in the result's ``attrs``.
 
@@ -286,15 +449,17 @@ def per_locus_from_attribution(table: pd.DataFrame, attrs: dict | None = None) -
     pd.DataFrame
         ``seq_id, position, ref_base, score_sum, score_abs_sum, score_ref, max_base``,
         sequences in order of first appearance, positions ascending. ``ref_base`` is
-        ``N`` and ``score_ref`` NaN where not exactly one base is observed.
+        ``N`` and ``score_ref`` NaN where not exactly one base is observed. With
+        ``window`` (after ``seq_id``; windows ascending within a sequence) and the
+        carried columns, in the order of :func:`per_locus_table`.
 
     Examples
     --------
     >>> t = pd.DataFrame({"seq_id": "s", "position": [1, 1, 1, 1],
-    ...                   "base": list("ACGT"), "score": [0.1, 0.3, 0.0, -0.2],
+    ...                   "base": list("ACGT"), "score": [0.25, 0.5, 0.0, -0.25],
     ...                   "observed": [True, False, False, False]})
     >>> per_locus_from_attribution(t)[["ref_base", "score_sum", "max_base"]].values.tolist()
-    [['A', 0.2, 'C']]
+    [['A', 0.5, 'C']]
     """
     from .errors import InputError
 
@@ -313,6 +478,16 @@ def per_locus_from_attribution(table: pd.DataFrame, attrs: dict | None = None) -
     if table["position"].isna().any():
         raise InputError("the attribution table has missing positions")
     seq_codes, seq_uniques = pd.factorize(table["seq_id"].astype(str), sort=False)
+    has_window = "window" in table.columns
+    if has_window:
+        if table["window"].isna().any():
+            raise InputError("the attribution table has missing windows")
+        window = table["window"].to_numpy(dtype=np.int64)
+        shifted = window - (window.min() if len(window) else 0)
+        # sequences in order of first appearance, windows ascending within each
+        key_codes = seq_codes.astype(np.int64) * (int(shifted.max(initial=0)) + 1) + shifted
+    else:
+        key_codes = seq_codes
     position = table["position"].to_numpy(dtype=np.int64)
     score = table["score"].to_numpy(dtype=np.float64, na_value=np.nan)
     if "observed" in table.columns:
@@ -320,11 +495,12 @@ def per_locus_from_attribution(table: pd.DataFrame, attrs: dict | None = None) -
     else:
         observed = np.zeros(len(table), dtype=bool)
 
-    order = np.lexsort((base_codes, position, seq_codes))
-    seq_s, pos_s, base_s = seq_codes[order], position[order], base_codes[order]
+    order = np.lexsort((base_codes, position, key_codes))
+    key_s, pos_s, base_s = key_codes[order], position[order], base_codes[order]
+    seq_s = seq_codes[order]
     score_s, obs_s = score[order], observed[order]
     if len(order):
-        new = np.r_[True, (seq_s[1:] != seq_s[:-1]) | (pos_s[1:] != pos_s[:-1])]
+        new = np.r_[True, (key_s[1:] != key_s[:-1]) | (pos_s[1:] != pos_s[:-1])]
     else:
         new = np.zeros(0, dtype=bool)
     starts = np.flatnonzero(new)
@@ -351,8 +527,11 @@ def per_locus_from_attribution(table: pd.DataFrame, attrs: dict | None = None) -
     first_top = np.unique(group[is_top], return_index=True)[1]
     max_codes = base_s[np.flatnonzero(is_top)[first_top]]
 
+    keys = {"seq_id": np.asarray(seq_uniques, dtype=object)[seq_s[starts]]}
+    if has_window:
+        keys["window"] = window[order][starts]
     df = pd.DataFrame({
-        "seq_id": np.asarray(seq_uniques, dtype=object)[seq_s[starts]],
+        **keys,
         "position": pos_s[starts],
         "ref_base": pd.Categorical.from_codes(ref_codes, categories=labels + [missing_label]),
         "score_sum": score_sum,
@@ -360,6 +539,9 @@ def per_locus_from_attribution(table: pd.DataFrame, attrs: dict | None = None) -
         "score_ref": score_ref,
         "max_base": pd.Categorical.from_codes(max_codes, categories=labels),
     })
+    for name in EXTRA_POSITION_COLUMNS:
+        if name in table.columns:
+            df[name] = table[name].to_numpy()[order][starts]
     merged = {**dict(table.attrs or {}), **(attrs or {})}
     return r_friendly(df, merged)
 

@@ -57,11 +57,15 @@ test_that("a model trained with train_model() and reloaded with load_cp() is exp
   handle <- suppressMessages(dgi_load_model(last, class_names = c("neg", "pos")))
   res <- dgi_integrated_gradients(handle, fasta, target = "pos", window_step = 10,
                                   steps = 20, table = "all")
-  expect_named(res$attribution, ATTRIBUTION_COLS)
-  expect_named(res$per_locus, PER_LOCUS_COLS)
-  expect_named(res$summary, IG_SUMMARY_COLS)
-  expect_true(all(res$attribution$position >= 1L & res$attribution$position <= 60L))
+  # windows stitched: one row per record and position, n_windows covering it; the summary
+  # has one row per window (test-shapes.R)
+  expect_named(res$attribution, c(ATTRIBUTION_COLS, "n_windows"))
+  expect_named(res$per_locus, c(PER_LOCUS_COLS, "n_windows"))
+  expect_named(res$summary, c("seq_id", "window", "start", "end", IG_SUMMARY_COLS[-1]))
+  expect_equal(res$attribution$position[res$attribution$seq_id == "pos_1"], rep(1:60, each = 4))
+  expect_equal(res$per_locus$n_windows[res$per_locus$seq_id == "pos_1"],
+               c(rep(1L, 10), rep(2L, 40), rep(1L, 10)))
   expect_true(all(res$summary$target == 2L))
-  expect_setequal(unique(sub("[:@].*$", "", res$summary$seq_id)),
-                  paste0("pos_", 1:20))
+  expect_equal(unique(res$summary$seq_id), paste0("pos_", 1:20))
+  expect_equal(res$summary$start[res$summary$seq_id == "pos_1"], c(1L, 11L))
 })

@@ -262,9 +262,12 @@ def test_long_sequences_are_windowed_with_absolute_positions():
     genome = random_dna(1, 150, seed=3)[0]
     res = integrated_gradients(model, genome, target=0, steps=4, window_step=60, progress=False)
     assert res.seq_ids == ["seq_1:1-60", "seq_1:61-120", "seq_1:91-150"]
+    # tables: the source's id and genome positions, windows stitched (tests/python/test_shapes.py)
     loc = res.per_locus_table()
-    assert loc.groupby("seq_id")["position"].min().to_dict() == {
-        "seq_1:1-60": 1, "seq_1:61-120": 61, "seq_1:91-150": 91}
+    assert loc["seq_id"].unique().tolist() == ["seq_1"]
+    assert loc["position"].tolist() == list(range(1, 151))
+    assert res.summary_table()[["window", "start", "end"]].values.tolist() == [
+        [1, 1, 60], [2, 61, 120], [3, 91, 150]]
 
 
 def test_time_distributed_model():

@@ -109,11 +109,13 @@ test_that("long sequences are cut into windows with 1-based source positions", {
   dna <- c(long = random_dna(1, 80, seed = 4))
   ig <- dgi_integrated_gradients(model, dna, target = 1, steps = 4, window_step = 30,
                                  table = "per_locus")
-  expect_equal(unique(ig$seq_id), c("long:1-50", "long:31-80"))
-  expect_equal(range(ig$position[ig$seq_id == "long:31-80"]), c(31L, 80L))
+  # the source's id and genome positions; windows 1-50 and 31-80 stitched (test-shapes.R)
+  expect_equal(unique(ig$seq_id), "long")
+  expect_equal(ig$position, 1:80)
+  expect_equal(ig$n_windows, c(rep(1L, 30), rep(2L, 20), rep(1L, 30)))
   short <- dgi_integrated_gradients(model, c(s = random_dna(1, 45, seed = 5)), target = 1,
                                     steps = 4, pad = "right", table = "per_locus")
-  expect_equal(nrow(short), 50L)
+  expect_equal(short$position, 1:45) # padding is not a position of the sequence
 })
 
 test_that("targets by class name, logits, baselines and integration rules", {

@@ -10,7 +10,7 @@ checked here, once, so a method's signature does not re-list them.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -80,14 +80,16 @@ class Prepared:
     adapter : ModelAdapter
     inputs : EncodedSequences
         Rows as ``(n, L, C)`` with ids, starts and the ambiguity mask.
-    x : np.ndarray
-        The same rows in the model's input layout ``(n, *adapter.item_shape)``.
+    x : np.ndarray or None
+        The same rows in the model's input layout ``(n, *adapter.item_shape)``;
+        None for sequences of different lengths (variable-length models), which
+        run per length group (:func:`run_by_length`).
     options : EncodeOptions
     """
 
     adapter: ModelAdapter
     inputs: EncodedSequences
-    x: np.ndarray
+    x: np.ndarray | None
     options: EncodeOptions
 
 
@@ -99,6 +101,11 @@ def resolve_adapter(model, *, output: str | None = None, class_names=None) -> Mo
 
 def model_layout(adapter: ModelAdapter, inputs: EncodedSequences) -> np.ndarray:
     """``inputs.onehot`` reshaped to the model's item shape (``-1`` for an open maxlen)."""
+    if inputs.lengths is not None:
+        raise ShapeError(
+            "the sequences have different lengths, which a variable-length model takes one "
+            "length at a time; run the array function through core.prepare.run_by_length()"
+        )
     item = adapter.item_shape
     shape = (len(inputs),) + tuple(-1 if d is None else d for d in item)
     return adapter.check_input(inputs.onehot.reshape(shape))
@@ -119,9 +126,14 @@ def encode_for(adapter: ModelAdapter, sequences, options: EncodeOptions) -> Enco
     vocabulary = options.vocabulary
     if vocabulary is None and adapter.n_channels == len(DNA_VOCABULARY):
         vocabulary = DNA_VOCABULARY
+    # A variable-length model (maxlen None) takes sequences of any length: they are grouped
+    # by length when a method runs (run_by_length), so one call may mix lengths.
     inputs = encode(sequences, maxlen=options.maxlen or model_len,
                     window_step=options.window_step, pad=options.pad, vocabulary=vocabulary,
-                    ambiguous=options.ambiguous, seq_ids=options.seq_ids)
+                    ambiguous=options.ambiguous, seq_ids=options.seq_ids,
+                    ragged=options.maxlen is None and model_len is None)
+    if len(item) == 3 and item[-2] is not None and inputs.member_length != item[-2]:
+        inputs = replace(inputs, member_length=int(item[-2]))  # tables name the set member
     channels = inputs.onehot.shape[-1]
     if channels != adapter.n_channels:
         raise ShapeError(
@@ -161,8 +173,8 @@ def prepare(model, sequences, *, output: str | None = None, class_names=None,
     options = EncodeOptions.from_kwargs(encode_options, function=function)
     adapter = resolve_adapter(model, output=output, class_names=class_names)
     inputs = encode_for(adapter, sequences, options)
-    return Prepared(adapter=adapter, inputs=inputs, x=model_layout(adapter, inputs),
-                    options=options)
+    x = None if inputs.lengths is not None else model_layout(adapter, inputs)
+    return Prepared(adapter=adapter, inputs=inputs, x=x, options=options)
 
 
 def run_settings(adapter: ModelAdapter, method: str, settings: dict) -> dict:
@@ -179,5 +191,108 @@ def run_settings(adapter: ModelAdapter, method: str, settings: dict) -> dict:
             "package_version": __version__, "tensorflow_version": tf_version}
 
 
+class PerRow(tuple):
+    """A keyword argument with one value per input sequence: :func:`run_by_length` hands each
+    length group its own rows (e.g. per-sequence random seeds)."""
+
+
+def length_groups(inputs: EncodedSequences) -> list[tuple[np.ndarray, EncodedSequences]]:
+    """``(rows, inputs of those rows)`` per sequence length, trimmed to that length.
+
+    Inputs of one length (``inputs.lengths`` None) are one group as they are.
+    Groups follow the first appearance of each length; ``rows`` index ``inputs``.
+    """
+    if inputs.lengths is None:
+        return [(np.arange(len(inputs)), inputs)]
+    groups = []
+    for length in dict.fromkeys(inputs.lengths.tolist()):
+        rows = np.flatnonzero(inputs.lengths == length)
+        sub = inputs.subset(rows)
+        groups.append((rows, replace(
+            sub, onehot=np.ascontiguousarray(sub.onehot[:, :length]),
+            ambiguous=sub.ambiguous[:, :length], padding=None, lengths=None)))
+    return groups
+
+
+def _merge_field(values, groups, n: int, longest: int):
+    first = values[0]
+    if isinstance(first, np.ndarray) and all(
+            isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[0] == len(rows)
+            for v, (rows, _) in zip(values, groups)):
+        per_position = all(v.ndim >= 3 and v.shape[1] == sub.length
+                           for v, (_, sub) in zip(values, groups))
+        tail = ((longest,) + first.shape[2:]) if per_position else first.shape[1:]
+        out = np.zeros((n,) + tail, dtype=first.dtype)
+        for v, (rows, _) in zip(values, groups):
+            if per_position:
+                out[rows, :v.shape[1]] = v
+            else:
+                out[rows] = v
+        return out
+    if all(_same(v, first) for v in values[1:]):
+        return first
+    return [v for v in values]
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(np.all(a == b))
+    except Exception:  # noqa: BLE001 - incomparable values are different
+        return False
+
+
+def run_by_length(fn, adapter: ModelAdapter, inputs: EncodedSequences, **kwargs):
+    """``fn(adapter, inputs, **kwargs)`` once per sequence length, merged in input order.
+
+    The platform's way to run an array function: inputs of one length (every
+    fixed-maxlen model) go to ``fn`` as they are; sequences of different lengths
+    (variable-length models, ``inputs.lengths``) run one length group at a time,
+    so the model never sees padding, and the outputs are merged into one result
+    in input order. Merging a NamedTuple's fields: arrays ``(n_group, L_group,
+    ...)`` are right-padded with zeros to the longest length (the rows that
+    ``inputs.padding`` marks, which tables leave out); other arrays with one row
+    per sequence are stacked; anything else is kept when equal in every group,
+    else becomes the list of the groups' values (e.g. the batch size of each).
+
+    Parameters
+    ----------
+    fn : callable
+        An array function ``fn(adapter, inputs, **kwargs)`` returning a NamedTuple
+        (or one array).
+    adapter : ModelAdapter
+    inputs : EncodedSequences
+    **kwargs
+        Passed to every call.
+
+    Returns
+    -------
+    The type ``fn`` returns, for all of ``inputs``.
+
+    Examples
+    --------
+    >>> import keras
+    >>> m = keras.Sequential([keras.Input((None, 4)), keras.layers.GlobalAveragePooling1D(),
+    ...                       keras.layers.Dense(1)])
+    >>> p = prepare(m, ["ACGT", "ACGTACGT", "AC"])
+    >>> from deepg_interpret.methods.gradients import gradient_arrays
+    >>> run_by_length(gradient_arrays, p.adapter, p.inputs, target=0,
+    ...               progress=False).gradients.shape
+    (3, 8, 4)
+    """
+    groups = length_groups(inputs)
+    if inputs.lengths is None:
+        return fn(adapter, inputs, **kwargs)
+    outputs = [fn(adapter, sub, **{k: PerRow(v[i] for i in rows) if isinstance(v, PerRow) else v
+                                   for k, v in kwargs.items()})
+               for rows, sub in groups]
+    n, longest = len(inputs), inputs.length
+    if isinstance(outputs[0], np.ndarray):
+        return _merge_field(outputs, groups, n, longest)
+    merged = [_merge_field([o[i] for o in outputs], groups, n, longest)
+              for i in range(len(outputs[0]))]
+    kind = type(outputs[0])
+    return kind(*merged) if hasattr(kind, "_fields") else kind(merged)
+
+
 __all__ = ["EncodeOptions", "Prepared", "prepare", "resolve_adapter", "encode_for",
-           "model_layout", "run_settings"]
+           "model_layout", "run_settings", "run_by_length", "length_groups", "PerRow"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,9 @@ from pathlib import Path
 from ..errors import ModelError
 
 LOADERS = ("auto", "keras3", "tf_keras")
+# deepG's custom layers (R classes: only deepG's load_cp() can rebuild them).
+DEEPG_R_LAYERS = ("layer_pos_embedding", "layer_pos_sinusoid", "layer_transformer_block",
+                  "layer_euc_dist", "layer_cosine_sim", "layer_aggregate_time_dist")
 # Seconds the HDF5 integrity probe may take (see _probe_hdf5); "0" turns the probe off.
 ENV_HDF5_PROBE_TIMEOUT = "DEEPG_INTERPRET_HDF5_PROBE_TIMEOUT"
 HDF5_PROBE_BASE_SECONDS = 5.0
@@ -49,6 +53,19 @@ def _keras2():
             "this model needs Keras 2, but tf_keras is not installed; run "
             "`pip install tf_keras` (from R: dgi_install())"
         ) from None
+
+
+def _keras2_for(custom_objects):
+    """Keras 2 for loading: ``keras`` itself when the custom objects are its classes
+    (deepG's R layers on TF 2.15), else :func:`_keras2`."""
+    for value in (custom_objects or {}).values():
+        cls = value if isinstance(value, type) else type(value)
+        if any((c.__module__ or "").split(".")[0] == "keras" for c in cls.__mro__):
+            import keras
+
+            if int(keras.__version__.split(".")[0]) < 3:
+                return keras
+    return _keras2()
 
 
 def _h5_keras_version(path: Path) -> str | None:
@@ -214,7 +231,7 @@ def _load_path(path: Path, loader: str, custom_objects):
             errors.append("keras3: Keras 3 is not installed")
             continue
         try:
-            module = _keras3() if name == "keras3" else _keras2()
+            module = _keras3() if name == "keras3" else _keras2_for(custom_objects)
             model = module.models.load_model(
                 str(path), compile=False, custom_objects=custom_objects
             )
@@ -227,6 +244,16 @@ def _load_path(path: Path, loader: str, custom_objects):
         elif name == "tf_keras" and path.is_file():
             note = f"{path.name} is a Keras 2 checkpoint; loaded it with tf_keras (Keras 2)"
         return model, name, note
+    unknown = sorted(set(re.findall(r"Unknown layer: '?([A-Za-z0-9_.]+)", " ".join(errors))))
+    if unknown and not custom_objects:
+        deepg = [name for name in unknown if name in DEEPG_R_LAYERS]
+        raise ModelError(
+            f"could not load the model from {str(path)!r}: it uses the custom layer(s) "
+            f"{unknown}, which the file does not define"
+            + (". They are deepG's layers, defined in R: load the checkpoint with deepG's "
+               "load_cp() and pass the model object" if deepg else "")
+            + "; or pass custom_objects={'Name': LayerClass}"
+        )
     raise ModelError(
         f"could not load the model from {str(path)!r}. Tried: " + " | ".join(errors)
         + ". If it needs custom layers, pass custom_objects={'Name': Layer}."

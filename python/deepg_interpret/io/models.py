@@ -31,6 +31,8 @@ from .model_files import _is_hdf5 as _is_hdf5
 from .model_files import _keras2 as _keras2
 from .model_files import _keras3 as _keras3
 from .model_files import _probe_hdf5 as _probe_hdf5
+from .model_inputs import InputInfo, InputPlan, _digest
+from .token_models import TokenView
 
 OUTPUTS = ("probability", "logit")
 # Adapters of model objects, reused across calls so compiled steps and memory estimates
@@ -96,29 +98,42 @@ class ModelAdapter:
     """
 
     def __init__(self, keras_model, *, loader: str, output: str = "probability",
-                 input_index: int = 0, class_names=None, other_inputs=None, note: str | None = None):
+                 input_index=None, class_names=None, other_inputs=None, note: str | None = None,
+                 token_codes=None):
         self.keras_model = keras_model
         self.loader = loader
         self.output = output
-        self.input_index = int(input_index)
         self.note = note
-        inputs = list(keras_model.inputs)
-        if not 0 <= self.input_index < len(inputs):
+        self._args = (input_index, other_inputs, token_codes)
+        self._plan = InputPlan(keras_model, input_index, other_inputs)
+        self.input_index = self._plan.input_index  # 0-based int, or "all" / "target_middle"
+        shape = self._plan.item_shape
+        self._tokens = None
+        if len(shape) == 1 and len(self._plan.inputs) == 1:
+            # Integer tokens (deepG's transformers with embed_dim > 0): a one-hot view.
+            self._tokens = TokenView(keras_model, token_codes, _keras_module_of(keras_model))
+            shape = (self._tokens.maxlen, len(self._tokens.codes))
+            if self._tokens.note:
+                self.note = (self.note + "; " if self.note else "") + self._tokens.note
+                warnings.warn(self._tokens.note, DeepGInterpretWarning, stacklevel=3)
+        elif token_codes is not None:
             raise ModelError(
-                f"input_index = {input_index} but the model has {len(inputs)} input(s); "
-                f"pass an index from 0 to {len(inputs) - 1}"
+                "token_codes is for models on integer tokens (input (None, maxlen)); the explained "
+                f"input has shape {(None,) + tuple(shape)}"
             )
-        shape = tuple(inputs[self.input_index].shape)[1:]
-        self.item_shape = tuple(None if d is None else int(d) for d in shape)
+        self.item_shape = tuple(shape)
         if len(self.item_shape) not in (2, 3) or self.item_shape[-1] is None:
             raise ModelError(
-                f"the model's input {self.input_index} has shape {(None,) + self.item_shape}; "
-                "expected one-hot sequences (None, maxlen, channels) or time-distributed sets "
-                "(None, n, maxlen, channels)"
+                f"the model's {self._plan.inputs[self.explained_inputs[0]].describe()} is not "
+                "one-hot sequences: expected (None, maxlen, channels), time-distributed sets "
+                "(None, n, maxlen, channels) or integer tokens (None, maxlen) read by an "
+                "Embedding; pass input_index= with the sequence input"
+                + (" and other_inputs= with values for the others" if len(self._plan.inputs) > 1
+                   else "")
             )
         self.maxlen = self.item_shape[-2]
         self.n_channels = int(self.item_shape[-1])
-        self._other_inputs = self._bind_other_inputs(inputs, other_inputs)
+        self.vocabulary = None if self._tokens is None else self._tokens.vocabulary
         out_shape = self._output_shape()
         self._call = self._build_call(output)
         self.n_outputs = int(out_shape[-1]) if out_shape and out_shape[-1] is not None else 1
@@ -126,41 +141,34 @@ class ModelAdapter:
         self._compiled = {}
         self._bytes_cache = {}
 
-    # -- construction helpers -------------------------------------------------
-    def _bind_other_inputs(self, inputs, other_inputs):
-        if len(inputs) == 1:
-            if other_inputs:
-                raise ModelError("other_inputs was given but the model has a single input")
-            return None
-        if other_inputs is None:
-            raise ModelError(
-                f"the model has {len(inputs)} inputs; pass other_inputs= with fixed values for "
-                f"every input except input_index = {self.input_index} (a list in input order, "
-                "with None at input_index)"
-            )
-        other_inputs = list(other_inputs)
-        if len(other_inputs) != len(inputs):
-            raise ModelError(
-                f"other_inputs has {len(other_inputs)} entries for a model with {len(inputs)} "
-                "inputs; give one per input (None at input_index)"
-            )
-        bound = []
-        for i, (spec, value) in enumerate(zip(inputs, other_inputs)):
-            if i == self.input_index:
-                bound.append(None)
-                continue
-            arr = np.asarray(value, dtype=np.float32)
-            expected = tuple(spec.shape)[1:]
-            if arr.shape == expected:
-                arr = arr[None]
-            if arr.shape[0] != 1 or len(arr.shape) - 1 != len(expected):
-                raise ShapeError(
-                    f"other_inputs[{i}] has shape {arr.shape}; expected {expected} (one value "
-                    "shared by every sequence) for input {i}"
-                )
-            bound.append(arr)
-        return bound
+    # -- inputs ---------------------------------------------------------------
+    @property
+    def inputs_info(self) -> list[InputInfo]:
+        """Every model input: ``index`` (0-based), ``name``, per-item ``shape``, ``kind``."""
+        return list(self._plan.inputs)
 
+    @property
+    def explained_inputs(self) -> list[int]:
+        """0-based indices of the model inputs fed by the explained sequence."""
+        return self._plan.explained
+
+    @property
+    def token_codes(self) -> dict | None:
+        """Integer-token models: the token of each one-hot channel (else None)."""
+        return None if self._tokens is None else dict(zip(self._tokens.vocabulary,
+                                                          self._tokens.codes))
+
+    def join_inputs(self, arrays) -> np.ndarray:
+        """``input_index="all"``/``"target_middle"``: one array per explained input (each
+        ``(n, L_i, C)``) -> the explained sequences ``(n, S, C)``."""
+        return self._plan.join(arrays)
+
+    def split_inputs(self, x) -> list[np.ndarray]:
+        """Explained sequences or their attributions ``(n, S, C)`` -> one array per explained
+        input, each in that input's own order (the inverse of :meth:`join_inputs`)."""
+        return self._plan.split(x)
+
+    # -- construction helpers -------------------------------------------------
     def _check_class_names(self, class_names):
         if class_names is None:
             return None
@@ -245,19 +253,15 @@ class ModelAdapter:
 
     def _full_call(self, model):
         tf = _tf()
-        if self._other_inputs is None:
+        if self._tokens is not None:
+            tail, embed = self._tokens.tail(model), self._tokens.embed
+            return lambda x: tail(embed(x), training=False)
+        plan = self._plan
+        if len(plan.inputs) == 1:
             return lambda x: model(x, training=False)
-        fixed = [None if a is None else tf.constant(a) for a in self._other_inputs]
-        index = self.input_index
-
-        def call(x):
-            batch = tf.shape(x)[0]
-            feed = [
-                x if i == index else tf.repeat(f, batch, axis=0) for i, f in enumerate(fixed)
-            ]
-            return model(feed, training=False)
-
-        return call
+        fixed = None if plan.fixed is None else [
+            None if a is None else tf.constant(a) for a in plan.fixed]
+        return lambda x: model(plan.feed(x, fixed), training=False)
 
     def _output_shape(self):
         out = self.keras_model.outputs
@@ -300,15 +304,11 @@ class ModelAdapter:
         """The same model explaining ``output`` ("probability" or "logit")."""
         if output == self.output:
             return self
-        if self._other_inputs is None:
-            return _with_class_names(
-                _adapter_for(self.keras_model, self.loader, output, self.input_index),
-                self.class_names)
-        return ModelAdapter(
-            self.keras_model, loader=self.loader, output=output, input_index=self.input_index,
-            class_names=self.class_names,
-            other_inputs=[None if a is None else a[0] for a in self._other_inputs],
-        )
+        input_index, other_inputs, token_codes = self._args
+        return _with_class_names(
+            _adapter_for(self.keras_model, self.loader, output, input_index, other_inputs,
+                         token_codes),
+            self.class_names)
 
     def resolve_target(self, target) -> int:
         """Turn a 0-based index or a class name into a 0-based index."""
@@ -449,8 +449,9 @@ def _graph_bytes_per_item(adapter: ModelAdapter, kind: str, length: int | None) 
     return int(max(per_item, floor))
 
 
-def load_model(model, *, output: str = "probability", input_index: int = 0, class_names=None,
-               loader: str = "auto", other_inputs=None, custom_objects=None) -> ModelAdapter:
+def load_model(model, *, output: str = "probability", input_index=None, class_names=None,
+               loader: str = "auto", other_inputs=None, custom_objects=None,
+               token_codes=None) -> ModelAdapter:
     """Load a deepG/Keras model (object or file) for explanation.
 
     Parameters
@@ -464,8 +465,15 @@ def load_model(model, *, output: str = "probability", input_index: int = 0, clas
         Explain the model's output as it is, or the value before its final
         softmax/sigmoid (a Dense activation or a separate Activation layer).
         Default is "probability".
-    input_index : int
-        For multi-input models, the input to explain (0-based). Default 0.
+    input_index : int, "all", "target_middle" or None
+        Multi-input models: the input to explain (0-based; the others get fixed values from
+        ``other_inputs``), ``"all"`` to explain every one-hot input together (the sequence
+        is their concatenation in input order, every input is interpolated, as deepG's
+        ``integrated_gradients()`` on a list input), or ``"target_middle"`` (deepG's
+        target-middle language models: one sequence ``x_1 .. x_S``, input 1 is the left
+        part, input 2 the right part reversed, the middle base unseen). Default None:
+        the only one-hot input ``(None, L, C)`` (or the single ``None`` of ``other_inputs``).
+        See :mod:`deepg_interpret.io.model_inputs`.
     class_names : list of str, optional
         Names of the outputs, so targets can be given by name (deepG's label
         vocabulary, e.g. ``["bacteria", "virus"]``).
@@ -474,9 +482,17 @@ def load_model(model, *, output: str = "probability", input_index: int = 0, clas
         falls back to the other loader; the one used is in ``adapter.loader``.
     other_inputs : list, optional
         Multi-input models: fixed values of the inputs not explained (one array
-        per input, ``None`` at ``input_index``), shared by every sequence.
+        per input, ``None`` at the explained input(s)), shared by every sequence, e.g.
+        deepG's label input: ``[np.array([1, 0, 0]), None]``.
     custom_objects : dict, optional
-        Custom layers needed to deserialize the file.
+        Custom layers needed to deserialize the file (deepG's transformer layers are R
+        classes: load such checkpoints with deepG's ``load_cp()`` and pass the model).
+    token_codes : dict or sequence of int, optional
+        Models on integer tokens (deepG's ``create_model_transformer(embed_dim > 0)``) are
+        explained as one-hot models through their token embedding; this is the token of
+        each base, e.g. ``{"A": 1, "C": 2, "G": 3, "T": 4}`` (deepG's integer coding, the
+        default when the embedding has 5 or more rows; 4-row embeddings default to
+        ``A=0 .. T=3``). See :mod:`deepg_interpret.io.token_models`.
 
     Returns
     -------
@@ -496,7 +512,12 @@ def load_model(model, *, output: str = "probability", input_index: int = 0, clas
     if loader not in LOADERS:
         raise ModelError(f"loader must be one of {LOADERS}, got {loader!r}")
     if isinstance(model, ModelAdapter):
-        return _with_class_names(model.with_output(output), class_names)
+        if input_index is None and other_inputs is None and token_codes is None:
+            return _with_class_names(model.with_output(output), class_names)
+        # other inputs for the same model: a new plan (the adapter's class names carry over)
+        return _with_class_names(
+            _adapter_for(model.keras_model, model.loader, output, input_index, other_inputs,
+                         token_codes), class_names if class_names is not None else model.class_names)
     note = None
     if isinstance(model, (str, os.PathLike)):
         model, used, note = _load_path(Path(os.fspath(model)).expanduser(), loader, custom_objects)
@@ -514,20 +535,42 @@ def load_model(model, *, output: str = "probability", input_index: int = 0, clas
             "the model has no defined inputs (a subclassed or unbuilt model); build it with an "
             "Input layer of shape (maxlen, channels) first"
         )
-    if other_inputs is not None:
-        return ModelAdapter(model, loader=used, output=output, input_index=input_index,
-                            class_names=class_names, other_inputs=other_inputs, note=note)
-    adapter = _adapter_for(model, used, output, input_index)
-    adapter.note = note or adapter.note
+    adapter = _adapter_for(model, used, output, input_index, other_inputs, token_codes)
+    if note:
+        adapter = copy.copy(adapter)  # the shared adapter keeps its own note
+        adapter.note = note if not adapter.note else note + "; " + adapter.note
     return _with_class_names(adapter, class_names)
 
 
-def _adapter_for(model, loader: str, output: str, input_index: int) -> ModelAdapter:
-    """The one adapter of (model object, output, input): compiled steps are traced once."""
+def _args_key(input_index, other_inputs, token_codes):
+    """A cache key for the input arguments, or None when they cannot be keyed (then the
+    adapter is built afresh, which also raises the right error for bad values)."""
+    try:
+        fixed = None if other_inputs is None else [
+            None if v is None else np.asarray(v, dtype=np.float32) for v in other_inputs]
+        codes = None if token_codes is None else (
+            tuple(sorted((str(k), int(v)) for k, v in token_codes.items()))
+            if isinstance(token_codes, Mapping) else tuple(int(v) for v in token_codes))
+        index = input_index if input_index is None or isinstance(input_index, str) \
+            else int(input_index)
+        return (index, _digest(fixed), codes)
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def _adapter_for(model, loader: str, output: str, input_index=None, other_inputs=None,
+                 token_codes=None) -> ModelAdapter:
+    """The one adapter of (model object, output, inputs): compiled steps are traced once."""
+    args = _args_key(input_index, other_inputs, token_codes)
+    if args is None:
+        return ModelAdapter(model, loader=loader, output=output, input_index=input_index,
+                            other_inputs=other_inputs, token_codes=token_codes)
     per_model = _ADAPTERS.setdefault(model, {})
-    key = (output, int(input_index))
+    key = (output,) + args
     if key not in per_model:
-        per_model[key] = ModelAdapter(model, loader=loader, output=output, input_index=input_index)
+        per_model[key] = ModelAdapter(model, loader=loader, output=output,
+                                      input_index=input_index, other_inputs=other_inputs,
+                                      token_codes=token_codes)
     return per_model[key]
 
 

@@ -65,8 +65,23 @@ class EncodedSequences:
     vocabulary : tuple of str
         Channel names in order.
     padding : np.ndarray, optional
-        bool ``(n, L)``: True on rows added by ``pad=`` (not part of the sequence;
-        tables leave them out). None when nothing was padded.
+        bool ``(n, L)``: True on rows added by ``pad=`` or by ``ragged=True`` (not
+        part of the sequence; tables leave them out). None when nothing was padded.
+    window : np.ndarray, optional
+        int64 ``(n,)``: 1-based index of the row's window in its source sequence
+        (window ``k`` starts at the ``k``-th window start, also when
+        ``ambiguous="discard"`` dropped earlier windows); rows that are a whole
+        sequence have 1. None when no sequence was cut into windows.
+    member_length : int, optional
+        Set (time-distributed) models: the length of one set member; every row is
+        the concatenation of its members (``L = n_members * member_length``). None
+        for ordinary models. Set by :func:`~deepg_interpret.core.prepare.prepare`.
+    lengths : np.ndarray, optional
+        int64 ``(n,)``: each row's own length when the sequences have different
+        lengths (``encode(..., ragged=True)``, variable-length models): rows are
+        right-padded to the longest and ``padding`` marks the fill. Methods run per
+        length group (:func:`~deepg_interpret.core.prepare.run_by_length`), so the
+        model never sees the fill. None when every row has the model's length.
     """
 
     onehot: np.ndarray
@@ -76,6 +91,9 @@ class EncodedSequences:
     ambiguous: np.ndarray
     vocabulary: tuple[str, ...] = DNA_VOCABULARY
     padding: np.ndarray | None = None
+    window: np.ndarray | None = None
+    member_length: int | None = None
+    lengths: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.onehot.shape[0])
@@ -100,7 +118,15 @@ class EncodedSequences:
             ambiguous=self.ambiguous[rows],
             vocabulary=self.vocabulary,
             padding=None if self.padding is None else self.padding[rows],
+            window=None if self.window is None else self.window[rows],
+            member_length=self.member_length,
+            lengths=None if self.lengths is None else self.lengths[rows],
         )
+
+    @property
+    def windowed(self) -> bool:
+        """True when some row is a window of a longer sequence."""
+        return self.window is not None
 
 
 def _ascii(data: bytes, what: str) -> str:
@@ -266,7 +292,7 @@ def _window_starts(length: int, maxlen: int, step: int) -> np.ndarray:
 
 def encode(sequences, *, maxlen: int | None = None, window_step: int | None = None,
            pad: str | None = None, vocabulary=None, ambiguous: str = "zero",
-           seq_ids=None) -> EncodedSequences:
+           seq_ids=None, ragged: bool = False) -> EncodedSequences:
     """One-hot encode DNA for a deepG/Keras model.
 
     Parameters
@@ -302,6 +328,11 @@ def encode(sequences, *, maxlen: int | None = None, window_step: int | None = No
         Names must be non-empty and unique; repeated names raise
         :class:`SequenceError` (nothing is merged). A single str names a single
         sequence.
+    ragged : bool
+        With ``maxlen=None``: accept sequences of different lengths, right-padded
+        to the longest (``padding`` marks the fill, ``lengths`` holds each row's
+        length), for variable-length models; methods run them per length group.
+        Default is False (different lengths raise :class:`SequenceError`).
 
     Returns
     -------
@@ -324,6 +355,10 @@ def encode(sequences, *, maxlen: int | None = None, window_step: int | None = No
     [False, False, False, False, True]
     >>> encode("ACGTACGTAC", maxlen=4, window_step=3).seq_ids
     ['seq_1:1-4', 'seq_1:4-7', 'seq_1:7-10']
+    >>> encode("ACGTACGTAC", maxlen=4, window_step=3).window.tolist()
+    [1, 2, 3]
+    >>> encode(["ACG", "ACGTA"], ragged=True).lengths.tolist()
+    [3, 5]
     >>> encode(np.eye(5, dtype="float32")).vocabulary
     ('ch1', 'ch2', 'ch3', 'ch4', 'ch5')
     """
@@ -354,8 +389,9 @@ def encode(sequences, *, maxlen: int | None = None, window_step: int | None = No
         sources = _string_sources(sequences, seq_ids, _lookup_table(vocabulary), vocabulary,
                                   ambiguous)
 
-    rows, amb_rows, ids, source_ids, starts = [], [], [], [], []
+    rows, amb_rows, ids, source_ids, starts, windows = [], [], [], [], [], []
     pad_rows: dict[int, tuple[int, int]] = {}  # row -> where the sequence sits in it
+    any_window = False
     lengths = []
     for index, (name, onehot, amb) in enumerate(sources):
         length = onehot.shape[0]
@@ -366,6 +402,7 @@ def encode(sequences, *, maxlen: int | None = None, window_step: int | None = No
             ids.append(name)
             source_ids.append(name)
             starts.append(1)
+            windows.append(1)
         elif length > maxlen:
             if window_step is None:
                 raise SequenceError(
@@ -373,12 +410,14 @@ def encode(sequences, *, maxlen: int | None = None, window_step: int | None = No
                     f"maxlen = {maxlen}; pass window_step= (e.g. window_step={maxlen}) to cut it "
                     "into windows, or trim it"
                 )
-            for s in _window_starts(length, maxlen, window_step):
+            for k, s in enumerate(_window_starts(length, maxlen, window_step)):
                 rows.append(onehot[s:s + maxlen])
                 amb_rows.append(amb[s:s + maxlen])
                 ids.append(f"{name}:{s + 1}-{s + maxlen}")
                 source_ids.append(name)
                 starts.append(int(s) + 1)
+                windows.append(k + 1)
+                any_window = True
         else:
             if pad is None:
                 raise SequenceError(
@@ -398,14 +437,27 @@ def encode(sequences, *, maxlen: int | None = None, window_step: int | None = No
             ids.append(name)
             source_ids.append(name)
             starts.append(1 - offset)
+            windows.append(1)
 
+    row_lengths = None
     if maxlen is None and len(set(lengths)) > 1:
-        shown = sorted(set(lengths))[:5]
-        raise SequenceError(
-            f"the sequences have different lengths ({', '.join(map(str, shown))}, ...); pass "
-            "maxlen= (with window_step= for longer and pad= for shorter ones) to bring them to "
-            "one length"
-        )
+        if not ragged:
+            shown = sorted(set(lengths))[:5]
+            raise SequenceError(
+                f"the sequences have different lengths ({', '.join(map(str, shown))}, ...); "
+                "pass maxlen= (with window_step= for longer and pad= for shorter ones) to bring "
+                "them to one length"
+            )
+        # Variable-length model: right-pad to the longest; methods run per length group.
+        longest = max(lengths)
+        row_lengths = np.asarray(lengths, dtype=np.int64)
+        for row, length in enumerate(lengths):
+            if length < longest:
+                rows[row] = np.concatenate(
+                    [rows[row], np.zeros((longest - length, rows[row].shape[1]), np.float32)])
+                amb_rows[row] = np.concatenate([amb_rows[row], np.ones(longest - length, bool)])
+                pad_rows[row] = (0, length)
+        maxlen = longest
     padding = None
     if pad_rows:
         padding = np.zeros((len(rows), maxlen), dtype=bool)
@@ -420,6 +472,8 @@ def encode(sequences, *, maxlen: int | None = None, window_step: int | None = No
         ambiguous=np.stack(amb_rows),
         vocabulary=vocabulary,
         padding=padding,
+        window=np.asarray(windows, dtype=np.int64) if any_window else None,
+        lengths=row_lengths,
     )
     if ambiguous == "discard":
         keep = ~encoded.ambiguous.any(axis=1)

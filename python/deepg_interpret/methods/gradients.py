@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..core.batching import run_batched
-from ..core.prepare import model_layout, prepare, run_settings
+from ..core.prepare import model_layout, prepare, run_by_length, run_settings
 from ..io.models import ModelAdapter
 from ..io.sequences import EncodedSequences
 from ..results import AttributionResult
@@ -53,9 +53,9 @@ def _gradient_method(name: str, model, sequences, *, target, output, class_names
                        **encode_options)
     adapter, inputs = prepared.adapter, prepared.inputs
     target_index = adapter.resolve_target(target)
-    arrays = gradient_arrays(adapter, inputs, target=target_index, memory_budget=memory_budget,
-                             batch_size=batch_size, progress=progress,
-                             desc=name.replace("_", " "))
+    arrays = run_by_length(gradient_arrays, adapter, inputs, target=target_index,
+                           memory_budget=memory_budget, batch_size=batch_size,
+                           progress=progress, desc=name.replace("_", " "))
     scores = arrays.gradients * inputs.onehot if name == "gradient_x_input" else arrays.gradients
     return AttributionResult(
         attributions=scores, inputs=inputs, method=name, target=target_index,

@@ -28,6 +28,8 @@ from ..core.prepare import (
     encode_for,
     model_layout,
     prepare,
+    PerRow,
+    run_by_length,
     run_settings,
 )
 from ..errors import BaselineError, InputError
@@ -144,7 +146,9 @@ def integrated_gradients_arrays(adapter: ModelAdapter, inputs: EncodedSequences,
                                 progress: bool = True) -> IGArrays:
     """Integrated Gradients on encoded inputs (the array layer; arguments already checked).
 
-    ``background`` is an array ``(m, L, C)``; ``target`` a 0-based index.
+    ``background`` is an array ``(m, L, C)``; ``target`` a 0-based index; ``seed`` an
+    int, None, or one ``np.random.SeedSequence`` per sequence (so a sequence's random
+    baselines do not depend on which other sequences share its run).
     """
     alphas, weights = integration_points(steps, method)
     x = model_layout(adapter, inputs)
@@ -156,7 +160,7 @@ def integrated_gradients_arrays(adapter: ModelAdapter, inputs: EncodedSequences,
         baseline = _explicit_baseline(baseline, item)
         if baseline.ndim == 3:
             n_baselines = baseline.shape[0]
-    seeds = np.random.SeedSequence(seed).spawn(n)
+    seeds = list(seed) if isinstance(seed, PerRow) else np.random.SeedSequence(seed).spawn(n)
     vocabulary = inputs.vocabulary
     # Baselines are regenerated from their per-sequence seed when needed again (the F(x')
     # pass), so memory holds two sequences' baselines, not all of them (1% of the work).
@@ -295,9 +299,10 @@ def integrated_gradients(model, sequences, *, target, baseline="zero", steps: in
     adapter = prepared.adapter
     target_index = adapter.resolve_target(target)
     bg = _background_array(background, adapter, prepared.options)
-    arrays = integrated_gradients_arrays(
-        adapter, prepared.inputs, target=target_index, baseline=baseline, steps=steps,
-        n_baselines=n_baselines, method=method, seed=seed, background=bg,
+    arrays = run_by_length(  # one run per length group for variable-length models
+        integrated_gradients_arrays, adapter, prepared.inputs, target=target_index,
+        baseline=baseline, steps=steps, n_baselines=n_baselines, method=method,
+        seed=PerRow(np.random.SeedSequence(seed).spawn(len(prepared.inputs))), background=bg,
         memory_budget=memory_budget, batch_size=batch_size, progress=progress)
     settings = {
         "baseline": baseline if isinstance(baseline, str) else "explicit",
