@@ -25,10 +25,10 @@ from ..baselines import BASELINE_NAMES, make_baselines
 from ..core.batching import predict, run_batched
 from ..core.prepare import (
     EncodeOptions,
+    PerRow,
     encode_for,
     model_layout,
     prepare,
-    PerRow,
     run_by_length,
     run_settings,
 )
