@@ -393,17 +393,8 @@ as_character_sequences <- function(x, info, arg, window_step, pad, vocabulary, c
     dgi_arg_error("{.arg {arg}}: sequence {empty[1]} ({.val {ids[empty[1]]}}) is empty.", arg,
                   call = call)
   }
-  allowed <- unique(c(toupper(letters), strsplit(IUPAC_AMBIGUOUS, "")[[1]]))
-  bad <- regexpr(paste0("[^", paste(allowed, collapse = ""), "]"), x, ignore.case = TRUE)
-  if (any(bad > 0)) {
-    i <- which(bad > 0)[1]
-    ch <- substr(x[i], bad[i], bad[i])
-    dgi_arg_error(
-      "{.arg {arg}}: sequence {i} ({.val {ids[i]}}) has the non-DNA character {.val {ch}} at position {bad[i]}.",
-      arg, hint = "Sequences use {paste(letters, collapse = ', ')} (any case); N and IUPAC codes count as ambiguous.",
-      call = call
-    )
-  }
+  # Characters outside the vocabulary are the engine's to judge: like deepG it encodes
+  # them as ambiguous (deepG's own ecoli_small starts with "|"), with a warning.
   check_lengths(nchar(x), ids, info, arg, window_step, pad, call)
   list(sequences = reticulate::r_to_py(as.list(unname(x))),
        seq_ids = if (named) as.list(ids))

@@ -154,7 +154,7 @@ def from_r(obj):
       logical -> bool, or float64 with NaN where NA); named -> ``pd.Series``
     - data.frame -> DataFrame (the same types as the R package's bridge:
       integer -> int32 (float64 with NaN where NA), factor -> Categorical,
-      logical -> bool / nullable boolean, character -> object); character row
+      logical -> nullable boolean, character -> object, Date -> datetime); character row
       names become the index
     - list -> dict when every element is named, else list; NULL -> None
 

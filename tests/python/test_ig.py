@@ -305,7 +305,7 @@ def test_extra_vocabulary_channels():
         ({"target": "virus"}, TargetError, "class_names="),
         ({"target": 5}, TargetError, "out of range"),
         ({"target": -1}, TargetError, "out of range"),
-        ({"sequences": "ACGU" * 15}, SequenceError, "non-DNA"),
+        ({"sequences": "ACGU" * 15, "unknown": "error"}, SequenceError, "outside the vocabulary"),
         ({"baseline": np.full((60, 4), np.nan, np.float32)}, BaselineError, "NaN"),
         ({"baseline": np.zeros((10, 4), np.float32)}, BaselineError, "shape"),
         ({"baseline": "random"}, BaselineError, "dinuc_shuffle"),

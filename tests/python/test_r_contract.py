@@ -32,11 +32,20 @@ from deepg_interpret.rdata import read_r_data, run_r, to_r
 REQUIRED = os.environ.get("DGI_REQUIRE_RPY2", "").strip().lower() in {"1", "true", "yes"}
 try:
     import rpy2  # noqa: F401
+
+    RPY2_PROBLEM = None
 except ImportError as exc:  # pragma: no cover - depends on the environment
-    if REQUIRED:
-        pytest.fail(f"DGI_REQUIRE_RPY2 is set but rpy2 cannot be imported ({exc}); "
+    RPY2_PROBLEM = str(exc)
+    if not REQUIRED:
+        pytest.skip(f"rpy2 is not installed ({exc})", allow_module_level=True)
+
+
+@pytest.fixture(autouse=True)
+def _rpy2_required():
+    """Under DGI_REQUIRE_RPY2 a missing rpy2 fails every test here (the rest of the suite runs)."""
+    if RPY2_PROBLEM is not None:
+        pytest.fail(f"DGI_REQUIRE_RPY2 is set but rpy2 cannot be imported ({RPY2_PROBLEM}); "
                     'install it with `pip install "deepg-interpret[r]"`', pytrace=False)
-    pytest.skip(f"rpy2 is not installed ({exc})", allow_module_level=True)
 
 ROOT = Path(__file__).resolve().parents[2]
 RLIB = ROOT / ".Rlib"

@@ -105,8 +105,10 @@ def test_decode_inverts_encode(seqs):
     "call, error, message",
     [
         (lambda: encode(""), SequenceError, "empty"),
-        (lambda: encode("ACGTXACGT"), SequenceError, r"non-DNA character.*'X'.*position 5"),
-        (lambda: encode("ACGTÄ"), SequenceError, "non-DNA character"),
+        (lambda: encode("ACGTXACGT", unknown="error"), SequenceError,
+         r"outside the vocabulary \['X'\].*position 5.*unknown='ambiguous'"),
+        (lambda: encode("ACGTÄ", unknown="error"), SequenceError, "non-DNA character"),
+        (lambda: encode("ACGT", unknown="drop"), SequenceError, "unknown must be one of"),
         (lambda: encode(["ACGT", 5]), ArgumentTypeError, "sequence 2"),
         (lambda: encode(42), ArgumentTypeError, "DNA string"),
         (lambda: encode([]), SequenceError, "empty list"),
@@ -128,3 +130,26 @@ def test_bad_input_says_what_to_do(call, error, message):
 
 def test_decode_marks_non_one_hot_rows():
     assert decode(np.array([[1, 0, 0, 0], [0, 0, 0, 0], [0.25] * 4], np.float32)) == ["ANN"]
+
+
+def test_characters_outside_the_vocabulary_are_ambiguous_as_in_deepg():
+    """deepG encodes any character outside its vocabulary as ambiguous (its example genome
+    ecoli_small starts and ends with '|'): so do we, with a warning unless asked not to."""
+    import warnings
+
+    from deepg_interpret import DeepGInterpretWarning
+
+    with pytest.warns(DeepGInterpretWarning, match=r"2 character\(s\) outside the vocabulary \['\|'\]"):
+        enc = encode("|ACGTACGT|")
+    with warnings.catch_warnings(record=True) as caught:  # one warning per call, not per sequence
+        warnings.simplefilter("always")
+        encode(["|ACG", "AC|G", "ACGT"])
+    assert len(caught) == 1 and "2 sequences (first 'seq_1') had 2 character(s)" in str(caught[0].message)
+    assert enc.ambiguous[0].tolist() == [True] + [False] * 8 + [True]
+    assert not enc.onehot[0, [0, 9]].any()  # all-zero rows, like N with ambiguous="zero"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        quiet = encode("|ACGTACGT|", unknown="ambiguous", ambiguous="equal")
+    np.testing.assert_allclose(quiet.onehot[0, 0], 0.25)
+    with pytest.warns(DeepGInterpretWarning, match="outside the vocabulary"):
+        assert encode("ACGÄ").ambiguous[0].tolist() == [False, False, False, True]

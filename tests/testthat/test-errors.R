@@ -22,8 +22,14 @@ test_that("argument type errors are R errors before Python is asked", {
                "`sequences`: sequence 1 .* has length 42 but the model expects maxlen = 50")
   expect_error(dgi_integrated_gradients(model, paste0(dna, "ACGT"), target = 1),
                "window_step")
-  expect_error(dgi_integrated_gradients(model, sub("^.", "X", dna), target = 1),
-               "non-DNA character \"X\" at position 1")
+  # like deepG, characters outside the vocabulary are ambiguous (deepG's ecoli_small
+  # starts and ends with "|"), with an R warning that names them
+  expect_warning(dgi_integrated_gradients(model, sub("^.", "X", dna), target = 1, steps = 2),
+                 "outside the vocabulary \\['X'\\] \\(first at position 1\\)")
+  ecoli_like <- paste0("|", substr(dna, 2, 49), "|")
+  expect_warning(loc <- dgi_saliency(model, ecoli_like, target = 1, table = "per_locus"),
+                 "2 character")
+  expect_equal(as.character(loc$ref_base[c(1, 50)]), c("N", "N"))
   expect_error(dgi_integrated_gradients(model, NA_character_, target = 1), "`sequences`")
   expect_error(dgi_integrated_gradients(model, 1:10, target = 1), "`sequences`")
   expect_error(dgi_integrated_gradients(model, array(0, c(1, 50, 5)), target = 1),

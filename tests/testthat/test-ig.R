@@ -279,8 +279,8 @@ test_that("models with other vocabularies: 6 channels, arrays and strings", {
                "`vocabulary` has 4 labels but the model has 6 input channels")
   expect_error(dgi_saliency(model, dna, target = 1, vocabulary = c("A", "C", "G", "T", "N", "N")),
                "`vocabulary` repeats the label \"N\"")
-  expect_error(dgi_saliency(model, sub("^.", "Z", dna), target = 1, vocabulary = VOCAB_6),
-               "non-DNA character \"Z\" at position 1")
+  expect_warning(dgi_saliency(model, sub("^.", "Z", dna), target = 1, vocabulary = VOCAB_6),
+                 "outside the vocabulary \\['Z'\\]")
   expect_error(dgi_saliency(model, x, target = 1, vocabulary = paste0("long", 1:6), table = "summary"),
                NA)
   expect_error(dgi_saliency(model, dna, target = 1, vocabulary = paste0("long", 1:6)),

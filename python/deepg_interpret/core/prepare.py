@@ -33,6 +33,9 @@ class EncodeOptions:
         Pad shorter sequences with all-zero rows on this side.
     ambiguous : {"zero", "equal", "discard"}
         Encoding of N and IUPAC codes (deepG's ``ambiguous_nuc``). Default "zero".
+    unknown : {"warn", "ambiguous", "error"}
+        Characters that are neither vocabulary letters nor IUPAC codes: ambiguous
+        with a warning (default, as deepG encodes them), quietly, or an error.
     vocabulary : sequence of str, optional
         Channel letters in order. Default: ``A, C, G, T`` for 4-channel models;
         models with other channel counts need it for DNA strings (arrays get
@@ -45,6 +48,7 @@ class EncodeOptions:
     window_step: int | None = None
     pad: str | None = None
     ambiguous: str = "zero"
+    unknown: str = "warn"
     vocabulary: tuple | None = None
     seq_ids: tuple | None = None
 
@@ -131,6 +135,7 @@ def encode_for(adapter: ModelAdapter, sequences, options: EncodeOptions) -> Enco
     inputs = encode(sequences, maxlen=options.maxlen or model_len,
                     window_step=options.window_step, pad=options.pad, vocabulary=vocabulary,
                     ambiguous=options.ambiguous, seq_ids=options.seq_ids,
+                    unknown=options.unknown,
                     ragged=options.maxlen is None and model_len is None)
     if len(item) == 3 and item[-2] is not None and inputs.member_length != item[-2]:
         inputs = replace(inputs, member_length=int(item[-2]))  # tables name the set member

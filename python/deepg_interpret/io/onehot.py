@@ -107,29 +107,44 @@ def _label_range(n_channels: int) -> str:
     return ", ".join(labels) if n_channels <= 3 else f"{labels[0]} .. {labels[-1]}"
 
 
+UNKNOWN_MODES = ("warn", "ambiguous", "error")
+
+
 def _encode_string(seq: str, name: str, table: np.ndarray, n_channels: int,
-                   ambiguous: str, hint: str = "") -> tuple[np.ndarray, np.ndarray]:
+                   ambiguous: str, hint: str = "", unknown: str = "error",
+                   found: list | None = None) -> tuple[np.ndarray, np.ndarray]:
     seq = "".join(seq.split())  # FASTA line breaks / stray whitespace
     if not seq:
         raise SequenceError(f"sequence {name!r} is empty; pass at least one base")
-    try:
-        raw = np.frombuffer(seq.encode("ascii"), dtype=np.uint8)
-    except UnicodeEncodeError as exc:
-        bad = next(i for i, ch in enumerate(seq) if ord(ch) > 127)
-        raise SequenceError(
-            f"sequence {name!r} has the non-DNA character {seq[bad]!r} at position {bad + 1}; "
-            f"only the vocabulary letters and IUPAC codes ({IUPAC_AMBIGUOUS}) are allowed{hint}"
-        ) from exc
+    if unknown == "error":
+        try:
+            raw = np.frombuffer(seq.encode("ascii"), dtype=np.uint8)
+        except UnicodeEncodeError as exc:
+            bad = next(i for i, ch in enumerate(seq) if ord(ch) > 127)
+            raise SequenceError(
+                f"sequence {name!r} has the non-DNA character {seq[bad]!r} at position "
+                f"{bad + 1}; only the vocabulary letters and IUPAC codes ({IUPAC_AMBIGUOUS}) "
+                f"are allowed{hint}"
+            ) from exc
+    else:  # anything outside ASCII is outside the vocabulary too: one byte per character
+        raw = np.frombuffer(seq.encode("ascii", errors="replace"), dtype=np.uint8)
     codes = table[raw]
     invalid = np.flatnonzero(codes == _INVALID)
     if invalid.size:
         first = int(invalid[0])
         shown = sorted(set(seq[i] for i in invalid[:1000]))
-        raise SequenceError(
-            f"sequence {name!r} has {invalid.size} non-DNA character(s) {shown} "
-            f"(first at position {first + 1}); only the vocabulary letters and IUPAC ambiguity "
-            f"codes ({IUPAC_AMBIGUOUS}) are allowed. Remove them or map them to N first.{hint}"
-        )
+        where = (f"sequence {name!r} has {invalid.size} character(s) outside the vocabulary "
+                 f"{shown} (first at position {first + 1})")
+        if unknown == "error":
+            raise SequenceError(
+                f"{where}; only the vocabulary letters and IUPAC ambiguity codes "
+                f"({IUPAC_AMBIGUOUS}) are allowed. Remove them or map them to N first, or pass "
+                f"unknown='ambiguous' to encode them as N as deepG does.{hint}"
+            )
+        if unknown == "warn" and found is not None:
+            found.append((name, int(invalid.size), shown, first + 1))
+        codes = codes.copy()
+        codes[invalid] = _AMBIGUOUS
     onehot = np.zeros((codes.size, n_channels), dtype=np.float32)
     known = codes >= 0
     onehot[np.flatnonzero(known), codes[known]] = 1.0
@@ -137,6 +152,24 @@ def _encode_string(seq: str, name: str, table: np.ndarray, n_channels: int,
     if ambiguous == "equal":
         onehot[amb] = 1.0 / n_channels
     return onehot, amb
+
+
+def warn_unknown(found: list) -> None:
+    """One warning for every character outside the vocabulary met in one encode call."""
+    if not found:
+        return
+    total = sum(count for _, count, _, _ in found)
+    chars = sorted({c for _, _, shown, _ in found for c in shown})
+    name, _, _, first = found[0]
+    where = (f"sequence {name!r}" if len(found) == 1
+             else f"{len(found)} sequences (first {name!r})")
+    warnings.warn(
+        f"{where} had {total} character(s) outside the vocabulary {chars[:20]} (first at "
+        f"position {first}): encoded as ambiguous (like N), as deepG does; pass "
+        "unknown='error' to reject such input or unknown='ambiguous' to accept it without "
+        "this warning",
+        DeepGInterpretWarning, stacklevel=3,
+    )
 
 
 def _row_kinds(onehot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

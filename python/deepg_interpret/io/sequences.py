@@ -31,7 +31,9 @@ from .onehot import (
     _ambiguous_rows,
     _array_vocabulary,
     _check_vocabulary,
+    UNKNOWN_MODES,
     _encode_string,
+    warn_unknown,
     _lookup_table,
     _onehot_array,
     _row_kinds,
@@ -264,7 +266,8 @@ def _string_pairs(sequences, renamed: bool) -> tuple[list[tuple[str, object]], s
     )
 
 
-def _string_sources(sequences, seq_ids, table, vocabulary, ambiguous):
+def _string_sources(sequences, seq_ids, table, vocabulary, ambiguous, unknown="warn",
+                    found=None):
     """Yield ``(id, onehot (L, C), ambiguous (L,))`` for every input string."""
     pairs, hint = _string_pairs(sequences, seq_ids is not None)
     if seq_ids is not None:
@@ -277,7 +280,8 @@ def _string_sources(sequences, seq_ids, table, vocabulary, ambiguous):
             seq = _ascii(seq, f"sequence {name!r}")
         if not isinstance(seq, str):
             raise ArgumentTypeError(f"sequence {name!r} is a {type(seq).__name__}, not a DNA string")
-        onehot, amb = _encode_string(seq, name, table, len(vocabulary), ambiguous, hint)
+        onehot, amb = _encode_string(seq, name, table, len(vocabulary), ambiguous, hint,
+                                     unknown, found)
         yield name, onehot, amb
 
 
@@ -292,7 +296,7 @@ def _window_starts(length: int, maxlen: int, step: int) -> np.ndarray:
 
 def encode(sequences, *, maxlen: int | None = None, window_step: int | None = None,
            pad: str | None = None, vocabulary=None, ambiguous: str = "zero",
-           seq_ids=None, ragged: bool = False) -> EncodedSequences:
+           seq_ids=None, ragged: bool = False, unknown: str = "warn") -> EncodedSequences:
     """One-hot encode DNA for a deepG/Keras model.
 
     Parameters
@@ -328,6 +332,11 @@ def encode(sequences, *, maxlen: int | None = None, window_step: int | None = No
         Names must be non-empty and unique; repeated names raise
         :class:`SequenceError` (nothing is merged). A single str names a single
         sequence.
+    unknown : {"warn", "ambiguous", "error"}
+        Characters in DNA strings that are neither vocabulary letters nor IUPAC codes
+        (``|`` in deepG's ``ecoli_small``, ``U``, digits): encoded as ambiguous like
+        ``N`` (as deepG does) with a warning naming them (``"warn"``, the default),
+        without one (``"ambiguous"``), or rejected (``"error"``).
     ragged : bool
         With ``maxlen=None``: accept sequences of different lengths, right-padded
         to the longest (``padding`` marks the fill, ``lengths`` holds each row's
@@ -373,11 +382,14 @@ def encode(sequences, *, maxlen: int | None = None, window_step: int | None = No
         raise SequenceError(f"ambiguous must be one of {AMBIGUOUS_MODES}, got {ambiguous!r}")
     if pad not in PAD_MODES:
         raise SequenceError(f"pad must be None, 'left' or 'right', got {pad!r}")
+    if unknown not in UNKNOWN_MODES:
+        raise SequenceError(f"unknown must be one of {UNKNOWN_MODES}, got {unknown!r}")
     maxlen = _positive_int(maxlen, "maxlen")
     window_step = _positive_int(window_step, "window_step")
     seq_ids = _as_id_list(seq_ids)
 
     sequences = _normalize_input(sequences)
+    unknown_found: list = []  # characters outside the vocabulary: one warning for the call
     if isinstance(sequences, np.ndarray):
         arr = _onehot_array(sequences)
         vocabulary = _array_vocabulary(vocabulary, arr.shape[2])
@@ -387,7 +399,7 @@ def encode(sequences, *, maxlen: int | None = None, window_step: int | None = No
     else:
         vocabulary = DNA_VOCABULARY if vocabulary is None else _check_vocabulary(vocabulary)
         sources = _string_sources(sequences, seq_ids, _lookup_table(vocabulary), vocabulary,
-                                  ambiguous)
+                                  ambiguous, unknown, unknown_found)
 
     rows, amb_rows, ids, source_ids, starts, windows = [], [], [], [], [], []
     pad_rows: dict[int, tuple[int, int]] = {}  # row -> where the sequence sits in it
@@ -439,6 +451,7 @@ def encode(sequences, *, maxlen: int | None = None, window_step: int | None = No
             starts.append(1 - offset)
             windows.append(1)
 
+    warn_unknown(unknown_found)
     row_lengths = None
     if maxlen is None and len(set(lengths)) > 1:
         if not ragged:
