@@ -24,7 +24,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 export RETICULATE_PYTHON := $(CURDIR)/$(PY)
 
-.PHONY: setup setup-python setup-tf215 setup-numpy2 setup-r setup-deepg demo test test-python test-tf215 test-numpy2 test-r check-r test-deepg bench lint clean
+.PHONY: setup-rpy2 setup setup-python setup-tf215 setup-numpy2 setup-r setup-deepg demo test test-python test-tf215 test-numpy2 test-r check-r test-deepg bench lint clean
 
 setup: setup-python setup-r
 
@@ -112,8 +112,15 @@ demo: setup
 
 test: test-python test-tf215 test-numpy2 test-r check-r test-deepg
 
-test-python: setup-python
-	$(PY) -m pytest -q -m "not slow" tests/python
+# rpy2, the Python side of the R bridge (deepg_interpret.rdata, tests/python/test_r_contract.py):
+# the extra "r", built against the R that setup-r installs (rpy2 < 3.6: 3.6 needs R >= 4.4).
+setup-rpy2: setup-r
+	@$(PY) -c 'import rpy2.rinterface as ri; ri.initr()' >/dev/null 2>&1 || \
+	  $(PY) -m pip install $(PIP_FLAGS) -e ".[dev,r]" $(R_FACING_PINS)
+
+# DGI_REQUIRE_RPY2: the R/Python contract test must run here, not skip (only in this venv).
+test-python: setup-python setup-rpy2
+	DGI_REQUIRE_RPY2=true $(PY) -m pytest -q -m "not slow" tests/python
 
 test-tf215: setup-tf215
 	$(PY215) -m pytest -q -m "tf215 and not slow" tests/python

@@ -34,7 +34,8 @@ from .summaries import avg_match_percent, quantile_position, rolling_mean
 
 # Heavier or optional parts (matplotlib, scikit-learn, training code) load on first use:
 # `deepg_interpret.synthetic.preset(...)` works without importing them up front.
-_LAZY_SUBMODULES = ("plots", "synthetic", "evaluate", "reference_models", "tables", "cli")
+_LAZY_SUBMODULES = ("plots", "synthetic", "evaluate", "reference_models", "training", "tables",
+                    "cli", "rdata")
 
 
 def __getattr__(name):

@@ -84,6 +84,8 @@ def plain(value):
     --------
     >>> plain({"a": np.int64(3), "b": (np.float32(0.5), None), 1: np.array([1, 2])})
     {'a': 3, 'b': [0.5, None], '1': [1, 2]}
+    >>> plain(2**40)  # beyond R's 32-bit integers: a double, as R would hold it
+    1099511627776.0
     """
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
@@ -92,7 +94,9 @@ def plain(value):
     if isinstance(value, np.ndarray):
         return plain(value.tolist())
     if isinstance(value, np.generic):
-        return value.item()
+        return plain(value.item())
+    if isinstance(value, int) and not isinstance(value, bool) and not -2**31 < value < 2**31:
+        return float(value)  # R integers are 32-bit: reticulate would wrap a bigger int
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return str(value)

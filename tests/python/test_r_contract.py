@@ -323,11 +323,8 @@ def test_to_r_is_identical_to_dgi_frame(model, key):
     assert check["identical"].tolist() == [True], f"{key}: {check['report'][0]}\n{check['r_str'][0]}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "R/Python drift: r_bridge.plain() hands ints beyond R's integer range to reticulate 1.28, "
-    "which wraps them (2**40 -> 0) in attr(, 'settings'); to_r() gives the double 2**40. "
-    "Fix in r_bridge.plain(): ints outside int32 -> float"))
 def test_settings_with_ints_beyond_r_integers(model):
+    """Was drift: reticulate 1.28 wrapped ints beyond R's 32-bit range (2**40 -> 0)."""
     check = _compare_with_dgi_frame("big_int", BIG_INT_ATTRS)
     assert check["identical"].tolist() == [True], check["report"][0]
 

@@ -28,17 +28,17 @@ from .fasta import _check_unique_ids, looks_like_path, read_fasta
 from .fasta import is_fasta_name as is_fasta_name
 from .onehot import (
     DNA_VOCABULARY,
+    UNKNOWN_MODES,
     _ambiguous_rows,
     _array_vocabulary,
     _check_vocabulary,
-    UNKNOWN_MODES,
     _encode_string,
-    warn_unknown,
     _lookup_table,
     _onehot_array,
     _row_kinds,
     _warn_not_one_hot,
     generic_vocabulary,
+    warn_unknown,
 )
 from .onehot import IUPAC_AMBIGUOUS as IUPAC_AMBIGUOUS
 
@@ -238,8 +238,13 @@ def _string_pairs(sequences, renamed: bool) -> tuple[list[tuple[str, object]], s
             # FASTA ids are checked for repeats unless seq_ids= renames the records.
             return read_fasta(text, check_ids=not renamed), hint
         if "." in text or "\\" in text:
-            hint = (" If this string was meant as a file path: no such file exists; check "
-                    "the path")
+            # a DNA string holds no '.' or '\\': this was meant as a file (a typo'd path must
+            # not be encoded as a sequence of ambiguous bases)
+            shown = text if len(text) <= 80 else text[:77] + "..."
+            raise SequenceError(
+                f"sequences = {shown!r} looks like a file path, but no such file exists; "
+                "check the path (it was meant as a file path: DNA strings contain no '.')"
+            )
         return [("seq_1", text)], hint
     if isinstance(sequences, Mapping):
         if len(sequences) == 0:
