@@ -156,7 +156,7 @@ class TokenView:
             )
         self.stage = stages[0]
         self._module = keras_module
-        self.embedding, offset_probe = self._find_embedding(keras_model)
+        self.embedding, offset_probe = self._find_embedding()
         rows = int(self.embedding.embeddings.shape[0])
         self.vocabulary, self.codes, self.note = _as_codes(token_codes, rows)
         if getattr(self.embedding, "mask_zero", False) and 0 in self.codes:
@@ -174,7 +174,7 @@ class TokenView:
         out = self.stage(tf.constant(tokens, dtype=self.stage.input.dtype))
         return np.asarray(out, dtype=np.float64)
 
-    def _find_embedding(self, keras_model):
+    def _find_embedding(self):
         """The stage's token embedding: the one for which stage(t) - E[t] does not depend on
         the tokens t (the rest is the position term)."""
         candidates = _embeddings_in(self.stage)
