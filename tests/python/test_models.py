@@ -314,3 +314,24 @@ def test_per_position_outputs_are_rejected_up_front(make_keras):
     # the advice works: pooling the output gives a model the engine explains
     pooled = k.Model(per_position.inputs, k.layers.GlobalAveragePooling1D()(per_position.outputs[0]))
     assert load_model(pooled).n_outputs == 3
+
+
+def test_memory_estimates_are_traced_once_per_architecture(monkeypatch):
+    """Tracing a step for its memory costs about a batch: a second model of the same
+    architecture (a reloaded checkpoint, the next model of a loop) reuses the estimate, and
+    the gradient estimate serves as the forward one."""
+    import deepg_interpret.io.models as models
+
+    calls = []
+    real = models._graph_bytes_per_item
+    monkeypatch.setattr(models, "_graph_bytes_per_item",
+                        lambda *a: calls.append(a[1:]) or real(*a))
+    k = keras_default()
+    first = load_model(conv_lstm_model(k, maxlen=37, seed=1))
+    grad = first.item_bytes("gradient", 37)
+    assert first.item_bytes("forward", 37) == grad and len(calls) == 1
+    second = load_model(conv_lstm_model(k, maxlen=37, seed=2))  # new weights, new layer names
+    assert second.item_bytes("gradient", 37) == grad and len(calls) == 1
+    other = load_model(conv_lstm_model(k, maxlen=38, seed=1))   # another shape: measured
+    other.item_bytes("gradient", 38)
+    assert len(calls) == 2

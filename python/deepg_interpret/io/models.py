@@ -13,6 +13,7 @@ importable from here too); batched prediction in :func:`deepg_interpret.core.bat
 from __future__ import annotations
 
 import atexit
+import hashlib
 import copy
 import os
 import warnings
@@ -38,6 +39,8 @@ OUTPUTS = ("probability", "logit")
 # Adapters of model objects, reused across calls so compiled steps and memory estimates
 # are traced once per model (R users pass the same keras object again and again).
 _ADAPTERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Per-item memory estimates by architecture: tracing them costs about as much as a batch.
+_BYTES_BY_ARCHITECTURE: dict = {}
 # Free the compiled steps while TensorFlow is still intact (TF 2.15 complains otherwise).
 atexit.register(_ADAPTERS.clear)
 _SQUASHING = ("softmax", "sigmoid")
@@ -413,11 +416,39 @@ class ModelAdapter:
         intermediate tensor in the graph; the difference is the per-item cost.
         It over-counts (not every tensor is alive at once), which keeps the
         batch size on the safe side of the memory budget.
+
+        Tracing costs about as much as the first batch, so it is done as rarely as
+        possible: once the gradient step is measured, it also serves as the
+        (larger) forward estimate; and models of the same architecture (a reloaded
+        checkpoint, the next model of a loop) reuse the measurement.
         """
+        if kind == "forward" and ("gradient", length) in self._bytes_cache:
+            return self._bytes_cache[("gradient", length)]
         key = (kind, length)
         if key not in self._bytes_cache:
-            self._bytes_cache[key] = _graph_bytes_per_item(self, kind, length)
+            arch = self._architecture_key()
+            shared = None if arch is None else (arch, kind, length)
+            if shared is not None and shared in _BYTES_BY_ARCHITECTURE:
+                self._bytes_cache[key] = _BYTES_BY_ARCHITECTURE[shared]
+            else:
+                self._bytes_cache[key] = _graph_bytes_per_item(self, kind, length)
+                if shared is not None:
+                    _BYTES_BY_ARCHITECTURE[shared] = self._bytes_cache[key]
         return self._bytes_cache[key]
+
+    def _architecture_key(self):
+        """What a step's memory depends on: the layers' kinds, output and weight shapes (not
+        their names: every new model object gets new ones), the output and the inputs."""
+        try:
+            layers = tuple(
+                (type(layer).__name__, str(getattr(layer, "output", None) is not None
+                                           and tuple(layer.output.shape)),
+                 tuple(tuple(w.shape) for w in layer.weights))
+                for layer in self.keras_model.layers)
+        except Exception:  # layers with several outputs etc.: no sharing
+            return None
+        digest = hashlib.sha1(repr(layers).encode()).hexdigest()
+        return (digest, self.loader, self.output, self.item_shape, repr(self._args))
 
 
 def _graph_bytes_per_item(adapter: ModelAdapter, kind: str, length: int | None) -> int:
