@@ -13,8 +13,8 @@ importable from here too); batched prediction in :func:`deepg_interpret.core.bat
 from __future__ import annotations
 
 import atexit
-import hashlib
 import copy
+import hashlib
 import os
 import warnings
 import weakref
