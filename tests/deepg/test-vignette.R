@@ -9,7 +9,7 @@ test_that("the vignette's deepG chunks run on the real deepG stack", {
   out <- withr::local_tempfile(fileext = ".md")
   knitr::knit(vignette, output = out, quiet = TRUE, envir = new.env())
   md <- readLines(out)
-  chunk <- grep("create_model_lstm_cnn(maxlen = 100", md, fixed = TRUE)
+  chunk <- grep("deepG::create_model_lstm_cnn(maxlen = 100", md, fixed = TRUE)
   expect_length(chunk, 1)
   # the chunk ran: its printed relative difference to deepG's IG is tiny
   after <- md[chunk:min(length(md), chunk + 30)]
