@@ -6,7 +6,10 @@ test_that("the vignette's deepG chunks run on the real deepG stack", {
   root <- normalizePath(file.path(testthat::test_path(), "..", ".."))
   vignette <- file.path(root, "vignettes", "explaining-a-deepg-model.Rmd")
   skip_if_not(file.exists(vignette), "no vignette source here")
-  out <- withr::local_tempfile(fileext = ".md")
+  # knit in a temporary folder: knitr writes its figures beside the output
+  work <- withr::local_tempdir()
+  withr::local_dir(work)
+  out <- file.path(work, "vignette.md")
   knitr::knit(vignette, output = out, quiet = TRUE, envir = new.env())
   md <- readLines(out)
   chunk <- grep("deepG::create_model_lstm_cnn(maxlen = 100", md, fixed = TRUE)
