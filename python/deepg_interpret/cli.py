@@ -47,7 +47,8 @@ def table_paths(out: Path, tables: tuple[str, ...], table: str) -> dict[str, Pat
 
 def _run_method(spec, args) -> int:
     from . import load_model
-    from .io.files import check_output_paths, write_file_set
+    from .io.file_sets import write_file_set
+    from .io.files import check_output_paths
     from .tables import write_table
 
     paths = table_paths(Path(args.out), spec.tables, args.table)

@@ -94,7 +94,7 @@ def test_every_registered_method_is_a_subcommand(model_and_fasta, tmp_path, caps
 
 
 def test_outputs_are_one_set_with_a_manifest(model_and_fasta, tmp_path):
-    from deepg_interpret.io.files import check_file_set
+    from deepg_interpret.io.file_sets import check_file_set
 
     model, fasta = model_and_fasta
     out = tmp_path / "ig.parquet"

@@ -21,18 +21,14 @@ import pytest
 from deepg_interpret import InputError
 from deepg_interpret.errors import ArgumentTypeError
 from deepg_interpret.io import locks as files_mod
+from deepg_interpret.io.file_sets import check_file_set, manifest_path_for, write_file_set
 from deepg_interpret.io.files import (
     atomic_write,
     atomic_write_text,
-    check_file_set,
     check_output_paths,
-    clean_stale_temps,
-    lock_path_for,
-    manifest_path_for,
-    output_lock,
     table_format,
-    write_file_set,
 )
+from deepg_interpret.io.locks import clean_stale_temps, lock_path_for, output_lock
 from deepg_interpret.tables import write_table
 
 TABLES = ("result.parquet", "result.per_locus.parquet", "result.summary.parquet")

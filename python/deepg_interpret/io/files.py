@@ -275,40 +275,10 @@ def check_output_paths(
     return out
 
 
-# --------------------------------------------------------------------------- re-exports
-# File sets and their lock build on this module, so their public names are loaded on
-# first use (PEP 562) rather than imported here: neither module imports the other while
-# loading, whichever is imported first.
-_LOCK_NAMES = ("LOCK_TIMEOUT", "STALE_AFTER", "clean_stale_temps", "lock_path_for", "output_lock")
-_FILE_SET_NAMES = (
-    "MANIFEST_SUFFIX", "FileSet", "check_file_set", "manifest_path_for", "new_run_id",
-    "write_file_set",
-)
-
-
-def __getattr__(name: str):
-    if name in _LOCK_NAMES:
-        from . import locks
-
-        return getattr(locks, name)
-    if name in _FILE_SET_NAMES:
-        from . import file_sets
-
-        return getattr(file_sets, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LOCK_NAMES) | set(_FILE_SET_NAMES))
-
-
 __all__ = [
     "TABLE_SUFFIXES",
     "atomic_write",
     "atomic_write_text",
     "check_output_paths",
     "table_format",
-    # defined in locks.py and file_sets.py, loaded on first use by __getattr__ above
-    "FileSet", "check_file_set", "clean_stale_temps", "lock_path_for",  # noqa: F822
-    "manifest_path_for", "new_run_id", "output_lock", "write_file_set",  # noqa: F822
 ]
