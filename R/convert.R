@@ -4,7 +4,6 @@
 # deepG's default vocabulary (4-channel models); other models name their channels
 # with `vocabulary =`, or get the engine's generic labels ch1 .. chC for arrays.
 BASE_LEVELS <- c("A", "C", "G", "T")
-BASE_COLUMNS <- c("base", "ref_base", "alt_base", "max_base")
 # IUPAC ambiguity codes: encoded as ambiguous whatever the vocabulary.
 IUPAC_AMBIGUOUS <- "NRYSWKMBDHV"
 FASTA_PATTERN <- "\\.(fa|fasta|fna|ffn|fas|faa|seq)(\\.gz)?$"
@@ -51,34 +50,7 @@ dgi_frame <- function(pdf) {
   names(cols) <- col_names
   n <- if (length(cols)) length(cols[[1]]) else 0L
   df <- structure(cols, class = "data.frame", row.names = .set_row_names(n))
-  df <- tidy_columns(df)
   attr(df, "settings") <- if (length(settings)) settings else list()
-  df
-}
-
-# Make the R-facing column types hold whatever produced the frame: base
-# columns that arrive as strings become factors (A, C, G, T first when the
-# values are DNA), whole-number doubles in integer columns become integers.
-tidy_columns <- function(df) {
-  for (col in intersect(BASE_COLUMNS, names(df))) {
-    if (is.factor(df[[col]])) next
-    v <- as.character(df[[col]])
-    present <- sort(unique(v[!is.na(v)]))
-    lv <- if (all(present %in% c(BASE_LEVELS, "N"))) {
-      c(BASE_LEVELS, setdiff(present, BASE_LEVELS))
-    } else {
-      present
-    }
-    df[[col]] <- factor(v, levels = lv)
-  }
-  int_cols <- c("position", "start", "end", "steps", "target", "n", "run", "generation",
-                "background_id", "label", "window", "member", "member_position", "n_windows")
-  for (col in intersect(int_cols, names(df))) {
-    v <- df[[col]]
-    if (is.double(v) && all(is.na(v) | (v == round(v) & abs(v) < .Machine$integer.max))) {
-      df[[col]] <- as.integer(v)
-    }
-  }
   df
 }
 

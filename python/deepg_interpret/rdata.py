@@ -401,45 +401,6 @@ def _r_column(kind: str, value: np.ndarray, level, na: np.ndarray):
     return ri.FloatSexpVector.from_memoryview(memoryview(values))
 
 
-# What tidy_columns() in R/convert.R does after the conversion in dgi_frame(): keep the
-# two in step (tests/python/test_r_contract.py compares to_r() with dgi_frame()).
-_R_BASE_COLUMNS = ("base", "ref_base", "alt_base", "max_base")
-_R_BASE_LEVELS = ["A", "C", "G", "T"]
-_R_INT_COLUMNS = ("position", "start", "end", "steps", "target", "n", "run", "generation",
-                  "background_id", "label", "window", "member", "member_position", "n_windows")
-
-
-def _tidy_like_r(df: pd.DataFrame) -> pd.DataFrame:
-    """String base columns -> Categoricals (A, C, G, T first for DNA); whole-number floats
-    in integer columns -> nullable Int32, as the R package's data.frames have them."""
-    changed = {}
-    for col in df.columns:
-        s = df[col]
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            continue
-        if col in _R_BASE_COLUMNS and (pd.api.types.is_object_dtype(s.dtype)
-                                       or pd.api.types.is_string_dtype(s.dtype)):
-            values = [None if pd.isna(v) else str(v) for v in s.astype(object)]
-            present = sorted({v for v in values if v is not None})
-            if set(present) <= set(_R_BASE_LEVELS + ["N"]):
-                levels = _R_BASE_LEVELS + [v for v in present if v not in _R_BASE_LEVELS]
-            else:
-                levels = present
-            changed[col] = pd.Categorical(values, categories=levels)
-        elif col in _R_INT_COLUMNS and pd.api.types.is_float_dtype(s.dtype):
-            v = s.to_numpy(dtype=np.float64, na_value=np.nan)
-            missing = np.isnan(v)
-            whole = np.where(missing, 0.0, v)
-            if (missing | ((whole == np.round(whole)) & (np.abs(whole) < _INT32_MAX))).all():
-                changed[col] = pd.arrays.IntegerArray(whole.astype(np.int32), missing)
-    if not changed:
-        return df
-    out = df.copy()
-    for col, values in changed.items():
-        out[col] = values
-    return out
-
-
 def to_r(df: pd.DataFrame, *, one_based_targets: bool = True):
     """An engine table as the R ``data.frame`` the R package deepGinterpret returns.
 
@@ -493,7 +454,7 @@ def to_r(df: pd.DataFrame, *, one_based_targets: bool = True):
 
 def _frame_to_r(df: pd.DataFrame, one_based_targets: bool):
     ri = _session().ri
-    names, kinds, values, levels, nas, attrs = frame_columns(_tidy_like_r(df))
+    names, kinds, values, levels, nas, attrs = frame_columns(df)
     if one_based_targets:
         if "target" in names:
             i = names.index("target")

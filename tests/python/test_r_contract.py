@@ -329,36 +329,20 @@ def test_settings_with_ints_beyond_r_integers(model):
     assert check["identical"].tolist() == [True], check["report"][0]
 
 
-# R's own lists of the columns tidy_columns() retypes (R/convert.R), read from the package.
-R_TIDY_LISTS = """
-find_int_cols <- function(e) {
-  if (is.call(e)) {
-    if (identical(e[[1]], as.name("<-")) && identical(e[[2]], as.name("int_cols"))) {
-      return(eval(e[[3]]))
-    }
-    for (part in as.list(e)[-1]) {
-      found <- find_int_cols(part)
-      if (!is.null(found)) return(found)
-    }
-  }
-  NULL
-}
-list(base = deepGinterpret:::BASE_COLUMNS,
-     int = find_int_cols(body(deepGinterpret:::tidy_columns)))
-"""
+def test_r_schema_is_applied_once_for_r_and_to_r(model):
+    """Base-like string columns become factors and whole-number floats in integer columns
+    R integers, in r_bridge.frame_columns(): the one converter behind R's dgi_frame() and
+    to_r(), so the two cannot drift."""
+    from deepg_interpret import r_bridge
 
-
-def test_to_r_retypes_the_columns_the_r_package_retypes(model):
-    """to_r() mirrors tidy_columns() of R/convert.R: same base and integer column lists."""
-    from deepg_interpret import rdata
-
-    lists = run_r(R_TIDY_LISTS)
-    assert lists["int"], "tidy_columns() in R/convert.R no longer assigns int_cols; update this test"
-    assert sorted(lists["base"]) == sorted(rdata._R_BASE_COLUMNS)
-    assert sorted(lists["int"]) == sorted(rdata._R_INT_COLUMNS)
     frame = pd.DataFrame({
-        **{col: ["A", "N", None] for col in lists["base"]},
-        **{col: [1.0, np.nan, 3.0] for col in lists["int"]},
+        **{col: ["A", "N", None] for col in r_bridge._R_BASE_COLUMNS},
+        **{col: [1.0, np.nan, 3.0] for col in r_bridge._R_INT_COLUMNS},
     })
+    names, kinds, _, levels, _, _ = r_bridge.frame_columns(frame)
+    kind = dict(zip(names, kinds))
+    assert all(kind[c] == "factor" for c in r_bridge._R_BASE_COLUMNS)
+    assert all(kind[c] == "integer" for c in r_bridge._R_INT_COLUMNS)
+    assert list(levels[0]) == ["A", "C", "G", "T", "N"]
     check = _compare_with_dgi_frame("tidy", frame)
     assert check["identical"].tolist() == [True], f"{check['report'][0]}\n{check['r_str'][0]}"

@@ -292,7 +292,7 @@ def integrated_gradients(model, sequences, *, target, baseline="zero", steps: in
     if isinstance(baseline, str):
         check_choice(baseline, "baseline", BASELINE_NAMES, BaselineError)
     n_baselines = check_int(n_baselines, "n_baselines", 1, MAX_BASELINES)
-    integration_points(steps, method)  # checks steps before any model work
+    n_points = len(integration_points(steps, method)[0])  # checks steps before any model work
     seed = check_seed(seed)
     prepared = prepare(model, sequences, output=output, class_names=class_names,
                        function="integrated_gradients", **encode_options)
@@ -306,7 +306,7 @@ def integrated_gradients(model, sequences, *, target, baseline="zero", steps: in
         memory_budget=memory_budget, batch_size=batch_size, progress=progress)
     settings = {
         "baseline": baseline if isinstance(baseline, str) else "explicit",
-        "steps": int(steps), "n_points": len(integration_points(steps, method)[0]),
+        "steps": int(steps), "n_points": n_points,
         "integration": method, "n_baselines": arrays.n_baselines, "seed": seed,
         "batch_size": arrays.batch_size,
     }
