@@ -21,7 +21,7 @@ from deepg_interpret import (
     saliency,
 )
 from deepg_interpret._checks import check_seed
-from deepg_interpret.core.prepare import EncodeOptions, prepare
+from deepg_interpret.core.prepare import EncodeOptions, model_layout, prepare
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,8 @@ def model():
 
 def test_prepare_encodes_in_the_models_layout(model):
     p = prepare(model, {"a": "ACGT" * 10, "b": "T" * 40})
-    assert p.x.shape == (2, 40, 4) and p.inputs.seq_ids == ["a", "b"]
+    assert model_layout(p.adapter, p.inputs).shape == (2, 40, 4)
+    assert p.inputs.seq_ids == ["a", "b"]
     assert p.adapter.maxlen == 40 and p.options == EncodeOptions()
 
 

@@ -256,7 +256,7 @@ def test_length_groups_and_run_by_length():
 
     model = any_length_model(keras_default())
     p = prepare(model, enc)
-    assert p.x is None
+    assert p.inputs.lengths.tolist() == [3, 5, 3]  # mixed lengths: run per length group
     with pytest.raises(ShapeError, match="run_by_length"):
         from deepg_interpret.core.prepare import model_layout
 

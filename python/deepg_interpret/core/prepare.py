@@ -84,16 +84,14 @@ class Prepared:
     adapter : ModelAdapter
     inputs : EncodedSequences
         Rows as ``(n, L, C)`` with ids, starts and the ambiguity mask.
-    x : np.ndarray or None
-        The same rows in the model's input layout ``(n, *adapter.item_shape)``;
-        None for sequences of different lengths (variable-length models), which
-        run per length group (:func:`run_by_length`).
     options : EncodeOptions
+
+    Array functions put ``inputs`` into the model's layout with :func:`model_layout`
+    (per length group for variable-length models, :func:`run_by_length`).
     """
 
     adapter: ModelAdapter
     inputs: EncodedSequences
-    x: np.ndarray | None
     options: EncodeOptions
 
 
@@ -172,14 +170,13 @@ def prepare(model, sequences, *, output: str | None = None, class_names=None,
     >>> import keras
     >>> m = keras.Sequential([keras.Input((8, 4)), keras.layers.Flatten(), keras.layers.Dense(2)])
     >>> p = prepare(m, ["ACGTACGT", "GGGGCCCC"])
-    >>> p.x.shape, p.inputs.seq_ids
+    >>> model_layout(p.adapter, p.inputs).shape, p.inputs.seq_ids
     ((2, 8, 4), ['seq_1', 'seq_2'])
     """
     options = EncodeOptions.from_kwargs(encode_options, function=function)
     adapter = resolve_adapter(model, output=output, class_names=class_names)
     inputs = encode_for(adapter, sequences, options)
-    x = None if inputs.lengths is not None else model_layout(adapter, inputs)
-    return Prepared(adapter=adapter, inputs=inputs, x=x, options=options)
+    return Prepared(adapter=adapter, inputs=inputs, options=options)
 
 
 def run_settings(adapter: ModelAdapter, method: str, settings: dict) -> dict:
