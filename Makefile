@@ -19,7 +19,7 @@ PIP_FLAGS := -q --disable-pip-version-check
 R_FACING_PINS := "numpy>=1.26,<2" "pandas>=2.1,<2.4"
 R_DEBS := r-base-core r-base-dev r-cran-reticulate r-cran-testthat r-cran-ggplot2 r-cran-rlang \
           r-cran-roxygen2 r-cran-cli r-cran-knitr r-cran-rmarkdown r-cran-ggseqlogo r-cran-withr \
-          r-bioc-biostrings pandoc
+          r-bioc-biostrings r-bioc-genomicranges pandoc
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 export RETICULATE_PYTHON := $(CURDIR)/$(PY)
@@ -28,11 +28,16 @@ export RETICULATE_PYTHON := $(CURDIR)/$(PY)
 
 setup: setup-python setup-r
 
+# memelite (Tomtom) compiles with numba on first use and caches it in site-packages: do it
+# once at set-up, not in two pytest workers at the same time.
+WARMUP := from deepg_interpret import match_motifs; match_motifs("ACGTACGTAC")
+
 setup-python: .stamp-venv
 .stamp-venv: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install $(PIP_FLAGS) --upgrade pip
-	$(PY) -m pip install $(PIP_FLAGS) -e ".[dev]" $(R_FACING_PINS)
+	$(PY) -m pip install $(PIP_FLAGS) -e ".[dev,ray]" $(R_FACING_PINS)
+	TF_CPP_MIN_LOG_LEVEL=3 $(PY) -c '$(WARMUP)' >/dev/null
 	@touch $@
 
 setup-tf215: .stamp-venv-tf215
@@ -48,11 +53,12 @@ setup-numpy2: .stamp-venv-numpy2
 	@test -x $(PYNP2) || $(PYTHON) -m venv $(VENVNP2)
 	$(PYNP2) -m pip install $(PIP_FLAGS) --upgrade pip
 	$(PYNP2) -m pip install $(PIP_FLAGS) -e ".[dev]" "numpy>=2"
+	TF_CPP_MIN_LOG_LEVEL=3 $(PYNP2) -c '$(WARMUP)' >/dev/null
 	@touch $@
 
 # R from Debian's packages (reticulate 1.28); installed only when something is missing.
 setup-r: .stamp-venv
-	@if ! command -v Rscript >/dev/null || ! Rscript -e 'for (p in c("reticulate","testthat","ggplot2","rlang","roxygen2","cli","knitr","rmarkdown","ggseqlogo","withr","Biostrings")) if (!requireNamespace(p, quietly=TRUE)) quit(status=1)' >/dev/null 2>&1; then \
+	@if ! command -v Rscript >/dev/null || ! Rscript -e 'for (p in c("reticulate","testthat","ggplot2","rlang","roxygen2","cli","knitr","rmarkdown","ggseqlogo","withr","Biostrings","GenomicRanges")) if (!requireNamespace(p, quietly=TRUE)) quit(status=1)' >/dev/null 2>&1; then \
 	  echo "Installing R from Debian packages: $(R_DEBS)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(R_DEBS) >/dev/null; \
@@ -120,14 +126,15 @@ setup-rpy2: setup-r
 
 # DGI_REQUIRE_RPY2: the R/Python contract test must run here, not skip (only in this venv).
 test-python: setup-python setup-rpy2
-	DGI_REQUIRE_RPY2=true $(PY) -m pytest -q $(XDIST) -m "not slow" tests/python
+	DGI_REQUIRE_RPY2=true DGI_REQUIRE_RAY=true $(PY) -m pytest -q $(XDIST) -m "not slow" tests/python
 
 # Two pytest workers, one test file each at a time (module fixtures are built once per
 # file): 1.5x faster on the 2-core CI machines (3:18 -> 2:07 for the main suite).
 XDIST := -n 2 --dist loadfile
 
-# rpy2 lives in .venv only (the R-facing venv): its tests run in test-python, not here.
-RPY2_TESTS := --ignore=tests/python/test_r_contract.py --ignore=tests/python/test_rdata.py
+# rpy2 and ray live in .venv only (the R-facing venv): their tests run in test-python, not here.
+RPY2_TESTS := --ignore=tests/python/test_r_contract.py --ignore=tests/python/test_rdata.py \
+              --ignore=tests/python/test_batch_ray.py
 
 test-tf215: setup-tf215
 	$(PY215) -m pytest -q $(XDIST) -m "tf215 and not slow" $(RPY2_TESTS) tests/python

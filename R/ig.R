@@ -35,6 +35,10 @@
 #' @param steps Number of integration steps. Default 50.
 #' @param n_baselines For random baselines, how many to draw per sequence; the
 #'   attributions are averaged over them. Default 1.
+#' @param strand Which strand to explain: `"forward"` (the input as given,
+#'   the default), `"reverse"` (the reverse complement of the input, scores
+#'   mapped back to forward coordinates) or `"both"` (the mean of the two: a
+#'   genome has no fixed strand).
 #' @param method Integration rule: `"trapezoid"` (deepG's, `steps + 1` points),
 #'   `"left"`, `"right"`, `"midpoint"` or `"gauss_legendre"` (reaches a small
 #'   completeness gap with fewer steps). Default `"trapezoid"`.
@@ -133,7 +137,8 @@ dgi_integrated_gradients <- function(model, sequences, target, baseline = "zero"
                                      window_step = NULL, pad = NULL, ambiguous = "zero",
                                      vocabulary = NULL, batch_size = NULL, memory_budget = NULL,
                                      progress = interactive(), table = "attribution",
-                                     input_index = NULL, other_inputs = NULL) {
+                                     input_index = NULL, other_inputs = NULL,
+                                     strand = "forward") {
   if (identical(baseline, "background") && is.null(background)) {
     dgi_arg_error("{.arg background} is needed for {.code baseline = \"background\"}.",
                   "background", hint = "Pass sequences of the model's length to draw baselines from.")
@@ -142,7 +147,7 @@ dgi_integrated_gradients <- function(model, sequences, target, baseline = "zero"
   dgi_run_method("integrated_gradients", model, sequences, target,
                  baseline = baseline, steps = as_count(steps, "steps"),
                  n_baselines = as_count(n_baselines, "n_baselines"), method = method,
-                 seed = seed, background = background,
+                 seed = seed, background = background, strand = strand,
                  options = method_options(), .sequence_args = "background")
 }
 
@@ -173,8 +178,10 @@ dgi_integrated_gradients <- function(model, sequences, target, baseline = "zero"
 dgi_saliency <- function(model, sequences, target, output = NULL, class_names = NULL,
                          window_step = NULL, pad = NULL, ambiguous = "zero", vocabulary = NULL,
                          batch_size = NULL, memory_budget = NULL, progress = interactive(),
-                         table = "attribution", input_index = NULL, other_inputs = NULL) {
-  dgi_run_method("saliency", model, sequences, target, options = method_options())
+                         table = "attribution", input_index = NULL, other_inputs = NULL,
+                         strand = "forward") {
+  dgi_run_method("saliency", model, sequences, target, strand = strand,
+                 options = method_options())
 }
 
 #' @rdname dgi_saliency
@@ -183,8 +190,9 @@ dgi_gradient_x_input <- function(model, sequences, target, output = NULL, class_
                                  window_step = NULL, pad = NULL, ambiguous = "zero",
                                  vocabulary = NULL, batch_size = NULL, memory_budget = NULL,
                                  progress = interactive(), table = "attribution",
-                                 input_index = NULL, other_inputs = NULL) {
-  dgi_run_method("gradient_x_input", model, sequences, target, options = method_options())
+                                 input_index = NULL, other_inputs = NULL, strand = "forward") {
+  dgi_run_method("gradient_x_input", model, sequences, target, strand = strand,
+                 options = method_options())
 }
 
 # deepG-like reproducibility: a seed drawn from R's RNG for random baselines, so

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from . import gia
+from .batch import batch_status, read_batch, run_batch
 from .errors import (
     ArgumentTypeError,
     BaselineError,
@@ -24,12 +26,28 @@ from .errors import (
     ShapeError,
     TargetError,
 )
+from .genes import gene_scores, gene_set_test
+from .genome import explain_genome, write_bedgraph
+from .gia import global_importance
+from .io.annotations import read_annotation
 from .io.models import ModelAdapter, load_model
 from .io.sequences import DNA_VOCABULARY, EncodedSequences, decode, encode, read_fasta
+from .methods.class_optimization import class_optimization
+from .methods.erasure import evolutionary_erasure
 from .methods.gradients import gradient_x_input, saliency
 from .methods.ig import integrated_gradients, integration_points
+from .methods.ism import ism
+from .methods.occlusion import occlusion
 from .methods.registry import METHODS, get_method, method_names, run_method
-from .results import AttributionResult, IntegratedGradientsResult, MethodResult
+from .motif_matching import match_motifs
+from .results import (
+    AttributionResult,
+    EvolutionaryErasureResult,
+    IntegratedGradientsResult,
+    ISMResult,
+    MethodResult,
+    OcclusionResult,
+)
 from .summaries import avg_match_percent, quantile_position, rolling_mean
 
 # Heavier or optional parts (matplotlib, scikit-learn, training code) load on first use:
@@ -46,6 +64,9 @@ def __getattr__(name):
     raise AttributeError(f"module 'deepg_interpret' has no attribute {name!r}")
 
 __all__ = [
+    "run_batch",
+    "read_batch",
+    "batch_status",
     "__version__",
     "load_model",
     "ModelAdapter",
@@ -58,6 +79,16 @@ __all__ = [
     "saliency",
     "gradient_x_input",
     "integration_points",
+    "class_optimization",
+    "match_motifs",
+    "occlusion",
+    "ism",
+    "global_importance",
+    "gia",
+    "ISMResult",
+    "evolutionary_erasure",
+    "OcclusionResult",
+    "EvolutionaryErasureResult",
     "AttributionResult",
     "IntegratedGradientsResult",
     "MethodResult",
@@ -65,6 +96,11 @@ __all__ = [
     "get_method",
     "method_names",
     "run_method",
+    "gene_scores",
+    "gene_set_test",
+    "explain_genome",
+    "write_bedgraph",
+    "read_annotation",
     "rolling_mean",
     "avg_match_percent",
     "quantile_position",

@@ -12,6 +12,9 @@ rpy2 is imported on first use only.
 
 from __future__ import annotations
 
+import contextlib
+import os
+
 import numpy as np
 
 from .errors import DeepGInterpretError
@@ -128,6 +131,27 @@ class _Session:
             pass
 
 
+@contextlib.contextmanager
+def _library_path_kept():
+    """Undo R's start-up change of LD_LIBRARY_PATH for the rest of the process.
+
+    R puts its own library folders (``/usr/lib/R/lib:/usr/lib/x86_64-linux-gnu:...``)
+    first in LD_LIBRARY_PATH when it starts; R is loaded by then, but every child process
+    inherits the path, and a child Python then loads the system's libssl instead of its
+    own ("_ssl...so: undefined symbol"), which breaks pyarrow, ray and the CLI in
+    subprocesses started after an R session.
+    """
+    before = os.environ.get("LD_LIBRARY_PATH")
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("LD_LIBRARY_PATH", None)
+            os.unsetenv("LD_LIBRARY_PATH")
+        else:
+            os.environ["LD_LIBRARY_PATH"] = before
+
+
 def _session() -> _Session:
     global _SESSION
     if _SESSION is not None:
@@ -142,7 +166,8 @@ def _session() -> _Session:
     try:
         import rpy2.rinterface as ri
 
-        ri.initr()
+        with _library_path_kept():
+            ri.initr()
     except Exception as exc:  # noqa: BLE001 - rpy2 raises many kinds when R is unusable
         raise RUnavailableError(
             f"rpy2 is installed but cannot start R ({type(exc).__name__}: {exc}). Install R "

@@ -10,6 +10,8 @@ deepg-interpret ig --model checkpoint.h5 --fasta genomes.fasta --target 1 \\
     --baseline dinuc_shuffle --out result.parquet
 deepg-interpret saliency --model checkpoint.h5 --fasta genomes.fasta --target 0 --out sal.csv
 deepg-interpret simulate --preset entropy_high --n 2000 --out synthetic/
+deepg-interpret run --manifest genomes.csv --model checkpoint.h5 --method ig --target 1 \\
+    --steps 50 --window-step 200 --out runs/ig
 """
 
 from __future__ import annotations
@@ -174,6 +176,14 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--out", required=True, help="root folder for train/ and validation/")
     sim.add_argument("--quiet", action="store_true")
     sim.set_defaults(func=_cmd_simulate)
+
+    from .genome import add_genes_parser
+
+    add_genes_parser(sub)  # FASTA + GFF + model -> gene table
+
+    from .batch.command import add_run_parser
+
+    add_run_parser(sub)  # `run`: many genomes, resumable, local or Ray (batch/command.py)
     return parser
 
 

@@ -261,7 +261,8 @@ def frame_from_r(names, kinds, values, levels, nas, n_rows: int) -> pd.DataFrame
         elif kind == "double":
             col = value.astype(np.float64)
         elif kind == "factor":
-            categories = [] if level is None else [str(v) for v in _column(level, -1)]
+            # n=1: one level arrives as a scalar and must not be repeated
+            categories = [] if level is None else [str(v) for v in _column(level, 1)]
             codes = value.astype(np.int64) - 1
             codes[na] = -1
             col = pd.Categorical.from_codes(codes, categories=categories)

@@ -152,6 +152,14 @@ def test_frame_from_r_keeps_r_missing_values():
     assert len(empty) == 0
 
 
+def test_frame_from_r_factor_with_one_level():
+    # A GRanges seqnames column of one contig: reticulate hands the single level as a scalar.
+    df = r_bridge.frame_from_r(["contig"], ["factor"], [np.array([1, 1, 1], dtype=np.int32)],
+                               ["chr1"], [[False, False, False]], 3)
+    assert list(df["contig"].cat.categories) == ["chr1"]
+    assert df["contig"].tolist() == ["chr1"] * 3
+
+
 # -- versions, models, arrays --------------------------------------------------------------
 
 def test_versions():

@@ -314,3 +314,13 @@ def test_run_r_values_inputs_and_errors():
         run_r('reticulate::py_eval("object()", convert = FALSE)')
     with pytest.raises(ArgumentTypeError):
         run_r(["1"])
+
+
+def test_child_processes_after_an_r_session_load_their_own_libraries(rfiles):
+    # R prepends its library folders to LD_LIBRARY_PATH when it starts; a child Python
+    # (the CLI, ray, pyarrow's ssl) then failed with "_ssl...: undefined symbol".
+    run_r("1 + 1")
+    child = subprocess.run([sys.executable, "-c", "import ssl, pyarrow.parquet; print('ok')"],
+                           capture_output=True, text=True, timeout=120)
+    assert child.returncode == 0, child.stderr
+    assert "/usr/lib/R/lib" not in os.environ.get("LD_LIBRARY_PATH", "")

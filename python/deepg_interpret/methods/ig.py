@@ -36,6 +36,7 @@ from ..errors import BaselineError, InputError
 from ..io.models import ModelAdapter
 from ..io.sequences import EncodedSequences
 from ..results import IntegratedGradientsResult
+from .gradients import check_strand, strand_flip
 
 INTEGRATION_METHODS = ("trapezoid", "left", "right", "midpoint", "gauss_legendre")
 # Beyond this the quadrature error is far below float32 noise; larger values are typos
@@ -223,9 +224,29 @@ def integrated_gradients_arrays(adapter: ModelAdapter, inputs: EncodedSequences,
                     f_base.reshape(n, n_baselines).mean(axis=1), n_baselines, info["batch_size"])
 
 
+def _flipped_baseline(baseline, flip, length: int):
+    """An explicit baseline in reverse-complement coordinates (named baselines as they are)."""
+    if isinstance(baseline, str):
+        return baseline
+    arr = np.asarray(baseline, dtype=np.float32)
+    if arr.ndim == 2 and arr.shape[0] == length:
+        return flip(arr[None])[0]
+    if arr.ndim == 3 and arr.shape[1] == length:
+        return flip(arr)
+    return arr  # a shape the array layer rejects with its own message
+
+
+def strand_flip_array(background, flip):
+    """Background rows ``(m, L, C)`` reverse-complemented like the inputs (None stays None)."""
+    if background is None:
+        return None
+    return flip(np.asarray(background, dtype=np.float32))
+
+
 def integrated_gradients(model, sequences, *, target, baseline="zero", steps: int = 50,
                          n_baselines: int = 1, method: str = "trapezoid", seed=None,
-                         background=None, output: str | None = None, class_names=None,
+                         background=None, strand: str = "forward",
+                         output: str | None = None, class_names=None,
                          memory_budget=None, batch_size: int | None = None,
                          progress: bool = True, **encode_options) -> IntegratedGradientsResult:
     """Integrated Gradients of a deepG/Keras model's target on DNA sequences.
@@ -256,6 +277,13 @@ def integrated_gradients(model, sequences, *, target, baseline="zero", steps: in
         Seed for random baselines (reproducible per sequence, whatever the batching).
     background : sequences or array, optional
         Pool for ``baseline="background"``.
+    strand : {"forward", "reverse", "both"}
+        ``"reverse"`` explains the reverse complement of every row (window) and maps
+        its attributions back to forward positions and bases (``A<->T``, ``C<->G``);
+        ``"both"`` averages forward and reverse (a genome has no fixed strand);
+        explicit baselines and background rows are reverse-complemented with the
+        input. ``f_input``/``f_baseline`` are averaged over the strands run, so
+        completeness still holds. Default ``"forward"``.
     output : {"probability", "logit"}, optional
         Explain the probability or the pre-softmax logit.
     class_names : list of str, optional
@@ -294,21 +322,33 @@ def integrated_gradients(model, sequences, *, target, baseline="zero", steps: in
     n_baselines = check_int(n_baselines, "n_baselines", 1, MAX_BASELINES)
     n_points = len(integration_points(steps, method)[0])  # checks steps before any model work
     seed = check_seed(seed)
+    strand = check_strand(strand)
     prepared = prepare(model, sequences, output=output, class_names=class_names,
                        function="integrated_gradients", **encode_options)
     adapter = prepared.adapter
     target_index = adapter.resolve_target(target)
     bg = _background_array(background, adapter, prepared.options)
-    arrays = run_by_length(  # one run per length group for variable-length models
-        integrated_gradients_arrays, adapter, prepared.inputs, target=target_index,
-        baseline=baseline, steps=steps, n_baselines=n_baselines, method=method,
-        seed=PerRow(np.random.SeedSequence(seed).spawn(len(prepared.inputs))), background=bg,
-        memory_budget=memory_budget, batch_size=batch_size, progress=progress)
+    runs = []
+    for rc in {"forward": (False,), "reverse": (True,), "both": (False, True)}[strand]:
+        rows, flip = strand_flip(prepared.inputs) if rc else (prepared.inputs, None)
+        length = prepared.inputs.onehot.shape[1]
+        one = run_by_length(  # one run per length group for variable-length models
+            integrated_gradients_arrays, adapter, rows, target=target_index,
+            baseline=_flipped_baseline(baseline, flip, length) if rc else baseline,
+            steps=steps, n_baselines=n_baselines, method=method,
+            seed=PerRow(np.random.SeedSequence(seed).spawn(len(prepared.inputs))),
+            background=strand_flip_array(bg, flip) if rc else bg,
+            memory_budget=memory_budget, batch_size=batch_size, progress=progress)
+        runs.append(one._replace(attributions=flip(one.attributions)) if rc else one)
+    arrays = runs[0] if len(runs) == 1 else runs[0]._replace(
+        attributions=np.mean([r.attributions for r in runs], axis=0, dtype=np.float32),
+        f_input=np.mean([r.f_input for r in runs], axis=0),
+        f_baseline=np.mean([r.f_baseline for r in runs], axis=0))
     settings = {
         "baseline": baseline if isinstance(baseline, str) else "explicit",
         "steps": int(steps), "n_points": n_points,
         "integration": method, "n_baselines": arrays.n_baselines, "seed": seed,
-        "batch_size": arrays.batch_size,
+        "batch_size": arrays.batch_size, "strand": strand,
     }
     return IntegratedGradientsResult(
         attributions=arrays.attributions, inputs=prepared.inputs,

@@ -26,8 +26,12 @@ from ..errors import InputError
 from ..io.models import OUTPUTS
 from ..io.sequences import AMBIGUOUS_MODES
 from ..results import AttributionResult, IntegratedGradientsResult, MethodResult
-from .gradients import gradient_x_input, saliency
+from ..results.erasure import OcclusionResult
+from ..results.ism import ISMResult
+from .gradients import STRANDS, gradient_x_input, saliency
 from .ig import INTEGRATION_METHODS, integrated_gradients
+from .ism import FAST_CHOICES, ism
+from .occlusion import OCCLUSION_BASELINES, occlusion
 
 # Choice arguments every sequence method takes (model output and encoding).
 COMMON_CHOICES: Mapping[str, tuple] = MappingProxyType({
@@ -100,6 +104,9 @@ class MethodSpec:
         return self.function(*args, **kwargs)
 
 
+# Gradient methods: explain the input, its reverse complement (mapped back), or their mean.
+_STRAND_HELP = "forward, reverse (reverse complement mapped back) or both (their mean)"
+
 METHODS: dict[str, MethodSpec] = {spec.name: spec for spec in (
     MethodSpec(
         name="integrated_gradients", function=integrated_gradients,
@@ -113,17 +120,43 @@ METHODS: dict[str, MethodSpec] = {spec.name: spec for spec in (
             Option("n_baselines", "int", 1, "random baselines averaged per sequence"),
             Option("method", "choice", "trapezoid", "integration rule", INTEGRATION_METHODS),
             Option("seed", "int", None, "seed for random baselines"),
+            Option("strand", "choice", "forward", _STRAND_HELP, STRANDS),
         ),
     ),
     MethodSpec(
         name="saliency", function=saliency, result_type=AttributionResult,
         r_wrapper="dgi_saliency",
         summary="How sensitive is the output to each base here (local gradient)?",
+        options=(Option("strand", "choice", "forward", _STRAND_HELP, STRANDS),),
     ),
     MethodSpec(
         name="gradient_x_input", function=gradient_x_input, result_type=AttributionResult,
         r_wrapper="dgi_gradient_x_input",
         summary="First-order contribution of each observed base (gradient x input).",
+        options=(Option("strand", "choice", "forward", _STRAND_HELP, STRANDS),),
+    ),
+    MethodSpec(
+        name="occlusion", function=occlusion, result_type=OcclusionResult,
+        r_wrapper="dgi_occlusion",
+        summary="How much does the output drop when a window of the sequence is erased?",
+        options=(
+            Option("window", "int", 10, "bases erased at once"),
+            Option("stride", "int", None, "bases between window starts (default window // 2)"),
+            Option("baseline", "choice", "zero", "what replaces the window",
+                   OCCLUSION_BASELINES),
+            Option("seed", "int", None, "seed for random fills"),
+        ),
+    ),
+    MethodSpec(
+        name="ism", function=ism, result_type=ISMResult, r_wrapper="dgi_ism",
+        summary="How does the output change when each base is mutated to each other base?",
+        options=(
+            Option("start", "int", None, "first position mutated (1-based, default 1)"),
+            Option("end", "int", None, "last position mutated (1-based, default the length)"),
+            Option("fast", "choice", "auto",
+                   "fast path for convolutional stacks: auto, true (or an error), false",
+                   FAST_CHOICES),
+        ),
     ),
 )}
 

@@ -7,5 +7,12 @@ figures in a module of its own here and re-exports them below.
 
 from ._common import save_figure
 from .attribution import plot_logo, plot_per_locus
+from .erasure import plot_erasure
+from .genome import plot_genome_track
+from .gia import gia_logo_matrix, plot_gia_curve, plot_gia_effects, plot_gia_logo
+from .pwm import plot_pwm
 
-__all__ = ["plot_per_locus", "plot_logo", "save_figure"]
+__all__ = ["plot_per_locus", "plot_logo", "save_figure", "plot_erasure",
+           "plot_genome_track",
+           "plot_gia_effects", "plot_gia_logo", "plot_gia_curve", "gia_logo_matrix",
+           "plot_pwm"]

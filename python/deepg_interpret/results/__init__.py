@@ -7,5 +7,18 @@ here and re-exports it below.
 
 from .attribution import AttributionResult, IntegratedGradientsResult
 from .base import MethodResult
+from .class_optimization import ClassOptimizationResult, MotifWindow
+from .erasure import EvolutionaryErasureResult, OcclusionResult
+from .gia import (
+    GlobalImportanceResult,
+    InteractionResult,
+    KmerScanResult,
+    MultiplicityResult,
+    VariantScanResult,
+)
+from .ism import ISMResult
 
-__all__ = ["MethodResult", "AttributionResult", "IntegratedGradientsResult"]
+__all__ = ["MethodResult", "AttributionResult", "IntegratedGradientsResult",
+           "OcclusionResult", "EvolutionaryErasureResult", "ISMResult",
+           "ClassOptimizationResult", "MotifWindow", "GlobalImportanceResult",
+           "MultiplicityResult", "KmerScanResult", "VariantScanResult", "InteractionResult"]

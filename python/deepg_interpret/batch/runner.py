@@ -1,0 +1,423 @@
+"""``run_batch()``: one method over many genomes, resumable, locally or on Ray.
+
+The driver (this process) reads the samples, checks the settings against the
+method's registry entry, loads the model once to fail early on a wrong path or
+target, then hands pending samples to an engine:
+
+- ``"local"``: in this process, one sample after another;
+- ``"ray"``: Ray actors, one per worker, each loading the model once
+  (:mod:`deepg_interpret.batch.ray_engine`).
+
+Workers compute (:func:`explain_sample`); each sample's parts are committed whole
+(:mod:`deepg_interpret.batch.store`) by the driver (local) or by the Ray actor that
+computed it (so that Parquet encoding, about a second per 1 Mbp genome, scales with
+the workers instead of capping a cluster at the driver's pace). The run manifest is
+written by the driver only, after each sample.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import platform
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .._checks import check_choice, check_int, json_safe
+from ..errors import ArgumentTypeError, DeepGInterpretError, InputError
+from ..io.fasta import read_fasta
+from ..io.files import _now_iso
+from ..methods.registry import MethodSpec, get_method
+from .manifest import Sample, read_samples
+from .store import BatchStore, batch_status
+
+ENGINES = ("local", "ray")
+# Arguments that change how the work is cut into batches, never the numbers
+# (results do not depend on batching): they may differ between resumed runs.
+_RUNTIME_KEYS = ("memory_budget", "batch_size")
+_NOT_SETTINGS = ("model", "sequences", "progress")
+_ENCODE_KEYS = ("maxlen", "window_step", "pad", "ambiguous", "unknown", "vocabulary")
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """What every worker needs: picklable, so it travels to Ray actors."""
+
+    method: str
+    model: str
+    settings: dict
+    runtime: dict
+    tables: tuple[str, ...]
+    with_genes: bool = False
+    threads: int | None = None
+    #: Output folder when the worker commits its sample's parts itself (Ray: spreads the
+    #: Parquet encoding over the workers); None: the driver commits.
+    out: str | None = None
+
+
+# ---------------------------------------------------------------------- settings
+def resolve_method(method: str) -> MethodSpec:
+    """A registry entry by name or CLI short name (``ig``)."""
+    if isinstance(method, str):
+        for spec in _registry_specs():
+            if method in (spec.name, spec.cli_name, spec.name.replace("_", "-")):
+                return spec
+    return get_method(method)  # raises the InputError listing the names
+
+
+def _registry_specs():
+    from ..methods.registry import METHODS
+
+    return METHODS.values()
+
+
+def method_settings(spec: MethodSpec, settings: dict | None) -> tuple[dict, dict]:
+    """Split and complete ``settings``: (result-affecting settings with defaults, runtime).
+
+    Unknown names raise :class:`ArgumentTypeError` listing the valid ones; a missing
+    required argument (``target``) raises :class:`InputError`.
+    """
+    settings = dict(settings or {})
+    params = inspect.signature(spec.function).parameters
+    takes_encode = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    named = {n: p for n, p in params.items()
+             if n not in _NOT_SETTINGS and p.kind is not inspect.Parameter.VAR_KEYWORD}
+    valid = set(named) | (set(_ENCODE_KEYS) if takes_encode else set())
+    unknown = sorted(set(settings) - valid)
+    if unknown:
+        raise ArgumentTypeError(
+            f"settings {unknown} are not arguments of {spec.name}; valid ones: {sorted(valid)}."
+        )
+    missing = [n for n, p in named.items()
+               if p.default is inspect.Parameter.empty and n not in settings]
+    if missing:
+        raise InputError(f"{spec.name} needs {missing} (e.g. target=1, --target 1).")
+    complete = {n: settings.get(n, p.default) for n, p in named.items() if n not in _RUNTIME_KEYS}
+    complete.update({k: settings[k] for k in _ENCODE_KEYS if k in settings})
+    if isinstance(complete.get("vocabulary"), (list, str)):
+        complete["vocabulary"] = tuple(complete["vocabulary"])
+    runtime = {k: settings[k] for k in _RUNTIME_KEYS if settings.get(k) is not None}
+    return complete, runtime
+
+
+def default_tables(spec: MethodSpec) -> tuple[str, ...]:
+    """Every table of the method except the per-base ``attribution`` table.
+
+    One row per base and channel is four times the per-locus table (4 million rows
+    for a 1 Mbp genome); ask for it with ``tables="all"``.
+    """
+    kept = tuple(t for t in spec.tables if t != "attribution")
+    return kept or spec.tables
+
+
+def _tables(spec: MethodSpec, tables) -> tuple[str, ...]:
+    if tables is None:
+        return default_tables(spec)
+    if tables == "all":
+        return spec.tables
+    if isinstance(tables, str):
+        tables = [t.strip() for t in tables.split(",") if t.strip()]
+    tables = tuple(tables)
+    bad = [t for t in tables if t not in spec.tables]
+    if bad or not tables:
+        raise InputError(f"tables {bad or tables!r} are not tables of {spec.name}; choose from "
+                         f"{spec.tables} or 'all'.")
+    return tables
+
+
+def _gene_scores():
+    """``deepg_interpret.genes.gene_scores`` when that module exists, else None."""
+    try:
+        from .. import genes  # noqa: PLC0415 - optional sibling module
+    except ImportError:
+        return None
+    return getattr(genes, "gene_scores", None)
+
+
+def _file_sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for f in files:
+        digest.update(str(f.relative_to(path) if path.is_dir() else "").encode())
+        with open(f, "rb") as handle:
+            for chunk in iter(lambda h=handle: h.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def versions(engine: str) -> dict:
+    """Package versions recorded in the run manifest."""
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for name in ("deepg-interpret", "tensorflow", "keras", "tf_keras", "numpy", "pandas",
+                 "pyarrow") + (("ray",) if engine == "ray" else ()):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+# ---------------------------------------------------------------------- one sample
+def load_job_model(job: BatchJob, class_names=None):
+    """The job's model, loaded once per worker (thread count set first if asked)."""
+    if job.threads:
+        import tensorflow as tf
+
+        try:  # only possible before TensorFlow's first op in this process
+            tf.config.threading.set_intra_op_parallelism_threads(job.threads)
+            tf.config.threading.set_inter_op_parallelism_threads(job.threads)
+        except RuntimeError:
+            pass
+    from ..io.models import load_model
+
+    return load_model(job.model, class_names=class_names)
+
+
+def explain_sample(adapter, job: BatchJob, sample: Sample) -> dict:
+    """Run the job's method on one sample; never raises (errors become a failed outcome).
+
+    Returns a dict: ``sample_id, status ("done"/"failed"), started, finished, seconds,
+    cpu_seconds, bases, n_sequences, error, worker`` (pid) and ``tables`` (name ->
+    DataFrame, done only).
+    """
+    started, t0, cpu0 = _now_iso(), time.perf_counter(), time.process_time()
+    outcome = {"sample_id": sample.sample_id, "started": started, "bases": None,
+               "n_sequences": None, "error": None, "tables": None, "worker": os.getpid()}
+    try:
+        records = read_fasta(sample.fasta, check_ids=True)
+        outcome["bases"] = sum(len(seq) for _, seq in records)
+        outcome["n_sequences"] = len(records)
+        result = get_method(job.method).run(
+            adapter, {rid: seq for rid, seq in records}, progress=False,
+            **job.settings, **job.runtime)
+        tables = {name: result.table(name) for name in job.tables}
+        if job.with_genes and sample.gff:
+            tables["genes"] = _gene_scores()(
+                tables["per_locus"], sample.gff,
+                sequence_lengths={rid: len(seq) for rid, seq in records})
+        if job.out is not None:
+            BatchStore(job.out).commit(sample.sample_id, tables)
+            tables = list(tables)  # the names only: the parts are in place
+        outcome.update(status="done", tables=tables)
+    except Exception as err:  # noqa: BLE001 - one bad genome must not stop the batch
+        known = isinstance(err, (DeepGInterpretError, OSError))
+        message = f"{type(err).__name__}: {err}"
+        if not known:  # an unexpected failure: keep where it happened for the report
+            message += "\n" + traceback.format_exc(limit=-3)
+        outcome.update(status="failed", error=message)
+    outcome["finished"] = _now_iso()
+    outcome["seconds"] = round(time.perf_counter() - t0, 4)
+    # CPU seconds of the worker process (all its threads): steadier than wall time on a
+    # shared machine, and what a dedicated core would need.
+    outcome["cpu_seconds"] = round(time.process_time() - cpu0, 4)
+    return outcome
+
+
+# ---------------------------------------------------------------------- local engine
+def run_local(job: BatchJob, pending: list[Sample], on_start: Callable, on_result: Callable,
+              adapter=None) -> None:
+    """Explain ``pending`` one after another in this process (the model loaded once).
+
+    One process only: TensorFlow already spreads one sample over the cores (measured in
+    ``bench/bench_batch.py``: a 2-process pool was no faster on 2 cores). Several
+    processes on one machine are a local Ray (``engine="ray"`` without ``address``).
+    """
+    adapter = adapter if adapter is not None else load_job_model(job)
+    for sample in pending:
+        on_start(sample)
+        on_result(explain_sample(adapter, job, sample))
+
+
+def failed_outcome(sample: Sample, error: str) -> dict:
+    now = _now_iso()
+    return {"sample_id": sample.sample_id, "status": "failed", "started": now, "finished": now,
+            "seconds": 0.0, "cpu_seconds": 0.0, "bases": None, "n_sequences": None, "error": error, "tables": None}
+
+
+# ---------------------------------------------------------------------- progress
+class _Progress:
+    """tqdm bar over samples, with samples/h and bases/s of this invocation."""
+
+    def __init__(self, total: int, initial: int, enabled: bool) -> None:
+        self.t0 = time.perf_counter()
+        self.bases = 0
+        self.samples = 0
+        self.bar = None
+        if enabled:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, initial=initial, unit="genome", desc="batch",
+                            dynamic_ncols=True)
+
+    def update(self, outcome: dict) -> None:
+        self.samples += 1
+        self.bases += outcome.get("bases") or 0
+        if self.bar is not None:
+            elapsed = max(time.perf_counter() - self.t0, 1e-9)
+            self.bar.set_postfix({"samples/h": f"{3600 * self.samples / elapsed:.0f}",
+                                  "bases/s": f"{self.bases / elapsed:.3g}"}, refresh=False)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# ---------------------------------------------------------------------- entry point
+def run_batch(samples, model, *, method: str = "integrated_gradients", out,
+              settings: dict | None = None, tables=None, engine: str = "local",
+              workers: int | None = None, address: str | None = None,
+              threads_per_worker: int | None = None, overwrite: bool = False,
+              lock_timeout: float | None = 0, progress: bool = True) -> pd.DataFrame:
+    """Run one registered method over many genomes into a resumable Parquet dataset.
+
+    Parameters
+    ----------
+    samples : str, path, DataFrame or list
+        A manifest CSV/TSV (``sample_id, fasta``, optional ``label, gff``; relative
+        paths against its folder), a folder in deepG's label-folder layout
+        (``root/<class>/*.fasta``), or records with ``sample_id`` and ``fasta``.
+    model : str or path
+        Model file (``.keras``, ``.h5``) or SavedModel folder; every worker loads it
+        once (on a cluster it must be readable by every node, as must the FASTA files,
+        and ``out`` writable: Ray actors write their samples' parts).
+    method : str
+        A registered method (:func:`~deepg_interpret.method_names`) or its CLI name
+        (``ig``). Default ``"integrated_gradients"``.
+    out : str or path
+        Output folder (see :mod:`deepg_interpret.batch.store`).
+    settings : dict
+        The method's arguments: ``target`` plus its options (``steps``, ``baseline``,
+        ...) and encoding options (``window_step``, ``pad``, ...). Defaults are
+        filled in and recorded; ``memory_budget``/``batch_size`` may change between
+        runs (they do not change results), everything else may not.
+    tables : None, "all", str or list of str
+        Tables to write. Default: all but the per-base ``attribution`` table. With
+        a GFF per sample and ``deepg_interpret.genes.gene_scores`` available, a
+        ``genes`` table is added.
+    engine : {"local", "ray"}
+        Where the work runs. Default ``"local"``.
+    workers : int, optional
+        Ray actors (default: the cluster's CPUs); a Ray started by this call gets
+        ``num_cpus=workers``. The local engine is one process (``workers`` 1 or None).
+    address : str, optional
+        Ray cluster to join (``"auto"``, ``"ray://host:10001"``); default starts a
+        local Ray (or uses one already initialised in this process).
+    threads_per_worker : int, optional
+        TensorFlow threads per Ray actor. Default 1 (the actor's CPU share).
+    overwrite : bool
+        Discard an existing output with other settings instead of raising.
+    lock_timeout : float, optional
+        Seconds to wait for another run on the same ``out`` (default 0: fail at once).
+    progress : bool
+        Progress bar with ETA, samples/h and bases/s.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per-sample status of this manifest's samples: ``sample_id, label, status,
+        started, finished, seconds, cpu_seconds, bases, n_sequences, attempts, error,
+        fasta, gff``;
+        ``attrs`` holds ``out``, ``run_id``, ``n_done``, ``n_failed``, ``n_skipped``.
+
+    Examples
+    --------
+    >>> status = run_batch("genomes.csv", "model.h5", method="ig", out="runs/ig",
+    ...                    settings={"target": 1, "steps": 20, "window_step": 500})  # doctest: +SKIP
+    >>> read_batch("runs/ig", "per_locus")                                          # doctest: +SKIP
+    """
+    spec = resolve_method(method)
+    sample_list = read_samples(samples)
+    engine = check_choice(engine, "engine", ENGINES)
+    if engine == "ray":  # before any work: a missing extra is an install step, not a failure
+        from .ray_engine import import_ray
+
+        import_ray()
+    if workers is not None:
+        workers = check_int(workers, "workers", 1)
+    if threads_per_worker is not None:
+        threads_per_worker = check_int(threads_per_worker, "threads_per_worker", 1)
+    complete, runtime = method_settings(spec, settings)
+    table_names = _tables(spec, tables)
+    gene_scores = _gene_scores()
+    with_genes = (gene_scores is not None and "per_locus" in table_names
+                  and any(s.gff for s in sample_list))
+    model_path = Path(model) if isinstance(model, (str, os.PathLike)) else None
+    if model_path is None or not model_path.exists():
+        raise InputError(f"model {model!r} is not an existing model file or folder; batch runs "
+                         "take a path (.keras, .h5 or SavedModel folder) that every worker loads.")
+    model_path = model_path.resolve()
+    if engine == "local" and (workers or 1) > 1:
+        raise InputError(f"workers = {workers} needs engine='ray' (a local Ray starts with "
+                         "num_cpus=workers); the local engine is one process, whose "
+                         "TensorFlow already uses every core.")
+    if threads_per_worker is None and engine == "ray":
+        threads_per_worker = 1  # one actor per CPU: each takes its share, not every core
+    job = BatchJob(spec.name, str(model_path), complete, runtime, table_names, with_genes,
+                   threads_per_worker,
+                   out=str(Path(out).resolve()) if engine == "ray" else None)
+    # Fail before any work on a model that does not load or a target it lacks.
+    adapter = load_job_model(BatchJob(spec.name, str(model_path), complete, runtime, table_names),
+                             class_names=complete.get("class_names"))
+    if "target" in complete:
+        adapter.resolve_target(complete["target"])
+    identity = {"method": spec.name, "settings": json_safe(complete),
+                "model_sha256": _file_sha256(model_path),
+                "tables": list(table_names) + (["genes"] if with_genes else [])}
+    extra = {"model": str(model_path), "engine": engine, "versions": versions(engine)}
+
+    store = BatchStore(out)
+    with store.open(identity, extra, overwrite=overwrite, lock_timeout=lock_timeout):
+        pending = [s for s in sample_list if not store.is_finished(s.sample_id)]
+        n_skipped = len(sample_list) - len(pending)
+        bar = _Progress(len(sample_list), n_skipped, progress and bool(pending))
+        by_id = {s.sample_id: s for s in sample_list}
+
+        def on_start(sample: Sample) -> None:
+            previous = store.samples().get(sample.sample_id, {})
+            # Not flushed to disk: losing a "running" mark loses nothing finished.
+            store.update({**sample.as_dict(), "status": "running", "started": _now_iso(),
+                          "attempts": int(previous.get("attempts") or 0) + 1}, sync=False)
+
+        def on_result(outcome: dict) -> None:
+            tables_out = outcome.pop("tables", None)
+            sample = by_id[outcome["sample_id"]]
+            if outcome["status"] == "done" and isinstance(tables_out, dict):
+                try:
+                    store.commit(sample.sample_id, tables_out)
+                except (OSError, ValueError, ImportError) as err:
+                    outcome.update(status="failed", error=f"writing the tables failed: {err!r}")
+            entry = store.samples().get(sample.sample_id, {})
+            outcome["tables"] = list(tables_out) if outcome["status"] == "done" else []
+            store.update({**entry, **sample.as_dict(), **outcome})
+            bar.update(outcome)
+
+        try:
+            if pending and engine == "ray":
+                from .ray_engine import run_on_ray
+
+                run_on_ray(job, pending, on_start, on_result, workers=workers, address=address)
+            elif pending:
+                run_local(job, pending, on_start, on_result, adapter=adapter)
+        finally:
+            bar.close()
+    status = batch_status(out)
+    order = {s.sample_id: i for i, s in enumerate(sample_list)}
+    status = status[status["sample_id"].isin(order)]
+    status = status.sort_values("sample_id", key=lambda c: c.map(order)).reset_index(drop=True)
+    status.attrs.update(out=str(out), n_done=int((status["status"] == "done").sum()),
+                        n_failed=int((status["status"] == "failed").sum()), n_skipped=n_skipped)
+    return status
+
+
+__all__ = ["BatchJob", "ENGINES", "default_tables", "explain_sample", "method_settings",
+           "resolve_method", "run_batch", "run_local", "versions"]

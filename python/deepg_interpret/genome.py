@@ -1,0 +1,344 @@
+"""Whole genomes end to end: FASTA + annotation + model -> gene table; genome-browser tracks.
+
+:func:`explain_genome` scores a genome with any registered per-base method (window by
+window when the genome is longer than the model's maxlen, stitched back into genome
+coordinates, overlapping windows averaged), then aggregates per gene and per
+non-coding gap (:func:`deepg_interpret.genes.gene_scores`). :func:`write_bedgraph`
+writes per-locus (optionally smoothed) scores for IGV and other browsers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._checks import check_choice, check_int
+from .errors import ArgumentTypeError, InputError
+from .genes import gene_scores
+from .io.annotations import as_annotation, check_annotation, read_gff_sequences
+from .io.fasta import read_fasta
+from .io.files import atomic_write
+from .methods.gradients import STRANDS
+from .methods.registry import get_method
+from .summaries import rolling_mean
+from .tables import r_friendly
+
+# "stranded": forward and reverse-complement runs kept apart, each gene scored on its own
+# strand (the reverse run, mapped back, reads minus-strand genes in their sense).
+GENOME_STRANDS = STRANDS + ("stranded",)
+
+
+def stranded_per_locus(forward: pd.DataFrame, reverse: pd.DataFrame) -> pd.DataFrame:
+    """Stack the per-locus tables of a forward and a reverse run with a ``strand`` column.
+
+    ``reverse`` is the table of ``strand="reverse"`` (already in forward coordinates);
+    rows get ``strand = "+"`` and ``"-"``, which :func:`gene_scores` uses to score each
+    gene on its own strand.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"seq_id": ["c"], "position": [1], "score_sum": [1.0]})
+    >>> stranded_per_locus(f, f.assign(score_sum=2.0))["strand"].tolist()
+    ['+', '-']
+    """
+    both = pd.concat([forward.assign(strand="+"), reverse.assign(strand="-")], ignore_index=True)
+    return r_friendly(both, {**forward.attrs, "strand": "stranded"})
+
+
+@dataclass
+class GenomeExplanation:
+    """What :func:`explain_genome` returns.
+
+    Attributes
+    ----------
+    genes : pandas.DataFrame
+        One row per feature and non-coding gap (see :func:`gene_scores`).
+    per_locus : pandas.DataFrame
+        Stitched per-locus scores (``strand`` column for ``strand="stranded"``).
+    results : list
+        The method's result object(s) (one, or forward and reverse for "stranded").
+    settings : dict
+    """
+
+    genes: pd.DataFrame
+    per_locus: pd.DataFrame
+    results: list
+    settings: dict = field(default_factory=dict)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"genes": self.genes, "per_locus": self.per_locus}
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.genes
+
+
+def _genome_sequences(fasta, annotation) -> dict[str, str] | object:
+    if fasta is None:
+        if isinstance(annotation, (str, Path)):
+            found = read_gff_sequences(annotation)
+            if found:
+                return found
+        raise InputError("fasta is None and the annotation has no ##FASTA section; pass the "
+                         "genome FASTA")
+    if isinstance(fasta, (str, Path)) and Path(str(fasta)).exists():
+        return dict(read_fasta(fasta, check_ids=True))
+    if isinstance(fasta, dict):
+        return {str(k): v for k, v in fasta.items()}
+    if isinstance(fasta, str) and set(fasta.upper()) <= set("ACGTN"):
+        return {"seq_1": fasta}
+    raise ArgumentTypeError("fasta must be a FASTA path, a {id: sequence} dict or one DNA "
+                            f"string; got {type(fasta).__name__}")
+
+
+def explain_genome(model, fasta, annotation, *, target, method: str = "integrated_gradients",
+                   window_step: int | None = None, strand: str = "forward",
+                   score: str = "score_sum", smooth: int | None = None,
+                   rank_by: str = "score_mean", noncoding: bool = True, types="default",
+                   memory_budget=None, batch_size=None, progress: bool = True,
+                   **method_options) -> GenomeExplanation:
+    """Explain a model on a whole genome and score every gene: one call from FASTA + GFF.
+
+    Parameters
+    ----------
+    model : keras model, path or ModelAdapter
+    fasta : str, path, dict or None
+        The genome (one or more contigs). None: the annotation's ``##FASTA`` section
+        (Prokka's GFF carries one).
+    annotation : str, path or pandas.DataFrame
+        GFF3/GTF path or annotation table; contig names must match the FASTA ids.
+    target : int or str
+        Output explained.
+    method : str
+        A registered per-base method (default ``"integrated_gradients"``).
+    window_step : int, optional
+        Contigs longer than the model's maxlen are cut into windows ``window_step``
+        apart and stitched (overlaps averaged). Default: ``maxlen`` (no overlap) when
+        needed; models with an open length (maxlen None) take whole contigs.
+    strand : {"forward", "reverse", "both", "stranded"}
+        Passed to the gradient methods; ``"stranded"`` runs forward and reverse apart and
+        scores each gene on its own strand (gaps on the mean). Default ``"forward"``.
+    score, smooth, rank_by, noncoding, types
+        See :func:`gene_scores`.
+    memory_budget, batch_size, progress
+        Passed to the method.
+    **method_options
+        The method's own arguments (``steps``, ``baseline``, ``output``, ``class_names``,
+        ``maxlen``, ...).
+
+    Returns
+    -------
+    GenomeExplanation
+        ``.genes`` (gene table), ``.per_locus``, ``.results``.
+
+    Examples
+    --------
+    >>> import keras, pandas as pd
+    >>> m = keras.Sequential([keras.Input((None, 4)), keras.layers.Conv1D(2, 3),
+    ...                       keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(1)])
+    >>> ann = pd.DataFrame({"seq_id": ["chr"], "gene_id": ["g1"], "start": [5], "end": [20],
+    ...                     "strand": ["+"]})
+    >>> out = explain_genome(m, {"chr": "ACGT" * 10}, ann, target=0, steps=5, progress=False)
+    >>> out.genes[["gene_id", "start", "end"]].values.tolist()
+    [['noncoding:chr:1-4', 1, 4], ['g1', 5, 20], ['noncoding:chr:21-40', 21, 40]]
+    """
+    from .io.models import load_model
+
+    strand = check_choice(strand, "strand", GENOME_STRANDS)
+    spec = get_method(method)
+    has_strand = any(o.name == "strand" for o in spec.options)
+    if strand != "forward" and not has_strand:
+        raise InputError(f"method {method!r} has no strand option; use strand='forward' or a "
+                         "gradient method (integrated_gradients, saliency, gradient_x_input)")
+    sequences = _genome_sequences(fasta, annotation)
+    lengths = {k: len(v) for k, v in sequences.items()}
+    ann = as_annotation(annotation, types=None if isinstance(annotation, pd.DataFrame) else types)
+    # Before any model work: contig names and coordinates against the FASTA.
+    check_annotation(ann, lengths, what="annotation (against the FASTA)")
+    adapter = model if hasattr(model, "item_shape") else load_model(model)
+    maxlen = method_options.get("maxlen")
+    model_len = adapter.item_shape[-2]
+    if maxlen is None and model_len is not None:
+        maxlen = int(np.prod(adapter.item_shape[:-1]))
+    if window_step is None and maxlen is not None and max(lengths.values()) > maxlen:
+        window_step = maxlen
+    if window_step is not None:
+        window_step = check_int(window_step, "window_step", 1)
+        method_options.setdefault("maxlen", maxlen)
+    runs = ("forward", "reverse") if strand == "stranded" else (strand,)
+    results, tables = [], []
+    for one in runs:
+        kwargs = dict(method_options)
+        if has_strand:
+            kwargs["strand"] = one
+        result = spec.run(adapter, sequences, target=target, window_step=window_step,
+                          memory_budget=memory_budget, batch_size=batch_size,
+                          progress=progress, **kwargs)
+        results.append(result)
+        tables.append(result.per_locus_table())
+    per_locus = tables[0] if len(tables) == 1 else stranded_per_locus(*tables)
+    genes = gene_scores(per_locus, ann, score=score, rank_by=rank_by, smooth=smooth,
+                        noncoding=noncoding, sequence_lengths=lengths)
+    settings = {**results[0].settings, "window_step": window_step, "strand": strand,
+                "gene_score": score, "smooth": smooth}
+    genes.attrs.update({k: v for k, v in settings.items() if isinstance(v, (str, int, float))})
+    return GenomeExplanation(genes=genes, per_locus=per_locus, results=results, settings=settings)
+
+
+def bedgraph_frame(per_locus: pd.DataFrame, *, score: str = "score_sum",
+                   smooth: int | None = None) -> pd.DataFrame:
+    """bedGraph rows ``chrom, start, end, value`` (0-based half-open), equal runs merged.
+
+    ``smooth`` applies :func:`deepg_interpret.summaries.rolling_mean` per contig first.
+    Positions without a score (NaN) are left out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"seq_id": "c", "position": [1, 2, 3], "score_sum": [1.0, 1.0, 2.0]})
+    >>> bedgraph_frame(t).values.tolist()
+    [['c', 0, 2, 1.0], ['c', 2, 3, 2.0]]
+    """
+    for col in ("seq_id", "position", score):
+        if col not in per_locus.columns:
+            raise InputError(f"per_locus lacks column {col!r}; it has {list(per_locus.columns)}")
+    if "strand" in per_locus.columns:
+        raise InputError("per_locus has a strand column; write one strand at a time "
+                         "(per_locus[per_locus.strand == '+'])")
+    if smooth is not None:
+        smooth = check_int(smooth, "smooth", 1)
+    parts = []
+    for seq_id, rows in per_locus.groupby(per_locus["seq_id"].astype(str), sort=False):
+        rows = rows.sort_values("position")
+        pos = rows["position"].to_numpy(np.int64)
+        values = rows[score].to_numpy(np.float64)
+        if smooth is not None:
+            values = rolling_mean(values, smooth)
+        keep = np.isfinite(values)
+        pos, values = pos[keep], values[keep]
+        if not pos.size:
+            continue
+        # A new run starts where the value changes or a position is skipped.
+        new = np.ones(pos.size, dtype=bool)
+        new[1:] = (values[1:] != values[:-1]) | (pos[1:] != pos[:-1] + 1)
+        first = np.flatnonzero(new)
+        last = np.append(first[1:], pos.size) - 1
+        parts.append(pd.DataFrame({"chrom": seq_id, "start": pos[first] - 1, "end": pos[last],
+                                   "value": values[first]}))
+    if not parts:
+        return pd.DataFrame({"chrom": [], "start": [], "end": [], "value": []})
+    return pd.concat(parts, ignore_index=True)
+
+
+def write_bedgraph(per_locus: pd.DataFrame, path, *, score: str = "score_sum",
+                   smooth: int | None = None, track_name: str | None = None) -> Path:
+    """Write per-locus scores as a bedGraph track (IGV, UCSC), atomically.
+
+    Parameters
+    ----------
+    per_locus : pandas.DataFrame
+        ``seq_id, position`` and ``score``.
+    path : str or path
+        Output ``.bedgraph`` / ``.bedGraph`` / ``.bg`` file.
+    score : str
+        Column written. Default ``"score_sum"``.
+    smooth : int, optional
+        Rolling mean of ``k`` loci first (the poster: 50).
+    track_name : str, optional
+        ``track`` line name. Default: the score (and ``_k<smooth>``).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, os
+    >>> t = pd.DataFrame({"seq_id": "c", "position": [1, 2], "score_sum": [0.5, 1.0]})
+    >>> p = write_bedgraph(t, os.path.join(tempfile.mkdtemp(), "x.bedgraph"))
+    >>> p.read_text().splitlines()[1]
+    'c\\t0\\t1\\t0.5'
+    """
+    frame = bedgraph_frame(per_locus, score=score, smooth=smooth)
+    name = track_name or (score + (f"_k{smooth}" if smooth else ""))
+    header = f'track type=bedGraph name="{name}" description="deepg-interpret {name}"\n'
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", newline="\n") as handle:
+            handle.write(header)
+            frame.to_csv(handle, sep="\t", header=False, index=False, float_format="%.6g")
+
+    return atomic_write(path, write)
+
+
+
+
+# --------------------------------------------------------------------------- command line
+def _cmd_genes(args) -> int:
+    from .io.file_sets import write_file_set
+    from .io.files import check_output_paths
+    from .io.models import load_model
+    from .tables import write_table
+
+    outputs = [Path(args.out)] + ([Path(args.per_locus)] if args.per_locus else [])
+    check_output_paths(outputs, tables=True)  # before the model work, not after
+    class_names = [c.strip() for c in args.class_names.split(",")] if args.class_names else None
+    model = load_model(args.model, output=args.output, class_names=class_names)
+    try:
+        target = int(args.target)
+    except ValueError:
+        target = args.target
+    options = {"steps": args.steps} if args.method == "integrated_gradients" else {}
+    run = explain_genome(model, args.fasta, args.gff, target=target, method=args.method,
+                         window_step=args.window_step, strand=args.strand, smooth=args.smooth,
+                         memory_budget=args.memory_budget, progress=not args.quiet, **options)
+    frames = {outputs[0]: run.genes}
+    if args.per_locus:
+        frames[outputs[1]] = run.per_locus
+    written = write_file_set(
+        {path: (lambda tmp, df=df, path=path: write_table(df, tmp, format_of=path))
+         for path, df in frames.items()},
+        metadata={"command": "genes", "arguments": {k: v for k, v in vars(args).items()
+                                                    if k != "func"}})
+    if args.bedgraph:
+        track = run.per_locus
+        if "strand" in track.columns:
+            track = track[track["strand"] == "+"]
+        write_bedgraph(track, args.bedgraph, smooth=args.smooth)
+    if not args.quiet:
+        print(f"{len(run.genes)} features; wrote {', '.join(map(str, frames))}"
+              + (f" and {args.bedgraph}" if args.bedgraph else "")
+              + f" (run {written.run_id})")
+    return 0
+
+
+def add_genes_parser(sub) -> None:
+    """The ``genes`` sub-command of ``deepg-interpret`` (FASTA + GFF + model -> gene table)."""
+    p = sub.add_parser("genes", help="score every gene of a genome (FASTA + GFF + model)",
+                       description="Explain a model on a whole genome and aggregate per gene "
+                                   "and per non-coding gap (deepg_interpret.explain_genome).")
+    p.add_argument("--model", required=True, help="checkpoint (.h5/.hdf5/.keras)")
+    p.add_argument("--fasta", help="genome FASTA (default: the GFF's ##FASTA section)")
+    p.add_argument("--gff", required=True, help="GFF3/GTF annotation (Prokka's works)")
+    p.add_argument("--target", required=True, help="0-based output index or class name")
+    p.add_argument("--class-names", help="comma-separated output names")
+    p.add_argument("--method", default="integrated_gradients",
+                   help="registered per-base method (default integrated_gradients)")
+    p.add_argument("--steps", type=int, default=50, help="IG steps (default 50)")
+    p.add_argument("--window-step", type=int, help="window step for genomes longer than maxlen")
+    p.add_argument("--strand", default="forward", choices=GENOME_STRANDS)
+    p.add_argument("--smooth", type=int, help="rolling mean width before aggregation (e.g. 50)")
+    p.add_argument("--output", default="probability", choices=("probability", "logit"))
+    p.add_argument("--memory-budget", default=None, help="per batch, e.g. 512M or 2G")
+    p.add_argument("--per-locus", help="also write the per-locus table here")
+    p.add_argument("--bedgraph", help="also write a bedGraph track here")
+    p.add_argument("--out", required=True, help="gene table: .parquet, .csv or .tsv (.gz ok)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_cmd_genes)
+
+
+__all__ = ["explain_genome", "GenomeExplanation", "stranded_per_locus", "write_bedgraph",
+           "bedgraph_frame", "add_genes_parser", "GENOME_STRANDS"]
