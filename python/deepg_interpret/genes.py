@@ -24,7 +24,7 @@ import pandas as pd
 from ._checks import as_generator, check_int, check_seed
 from .errors import ArgumentTypeError, InputError
 from .io.annotations import as_annotation, check_annotation, noncoding_intervals
-from .summaries import rolling_mean
+from .summaries import benjamini_hochberg, rolling_mean
 from .tables import r_friendly
 
 GENE_COLUMNS = ("gene_id", "name", "product", "type", "start", "end", "strand", "score_sum",
@@ -286,23 +286,6 @@ def _mann_whitney_p(u: float, n1: int, n0: int, ranks: np.ndarray) -> float:
         return 1.0
     z = (u - n1 * n0 / 2.0 - 0.5) / math.sqrt(var)  # continuity correction
     return 0.5 * math.erfc(z / math.sqrt(2.0))
-
-
-def benjamini_hochberg(p_values) -> np.ndarray:
-    """Benjamini-Hochberg q-values (step-up FDR), in input order.
-
-    Examples
-    --------
-    >>> benjamini_hochberg([0.01, 0.04, 0.03]).round(3).tolist()
-    [0.03, 0.04, 0.04]
-    """
-    p = np.asarray(p_values, dtype=np.float64)
-    order = np.argsort(p)
-    scaled = p[order] * p.size / np.arange(1, p.size + 1)
-    q = np.minimum.accumulate(scaled[::-1])[::-1]
-    out = np.empty_like(p)
-    out[order] = np.minimum(q, 1.0)
-    return out
 
 
 def _length_strata(lengths: np.ndarray, n_bins: int) -> np.ndarray:

@@ -40,6 +40,7 @@ from .io.motif_databases import (
 )
 from .motifs import make_motif
 from .results.class_optimization import ClassOptimizationResult, MotifWindow
+from .summaries import benjamini_hochberg
 from .tables import r_friendly
 
 DATABASES = ("jaspar",)
@@ -113,24 +114,6 @@ def _tomtom(query: np.ndarray, targets: MotifCollection):
         p, score, offset, overlap, strand = tomtom(
             [query.T.copy()], [t.T.copy() for t in targets.pwms], reverse_complement=True)
     return p[0], score[0], offset[0], overlap[0], strand[0]
-
-
-def benjamini_hochberg(p_values) -> np.ndarray:
-    """Benjamini-Hochberg q-values (monotone, capped at 1).
-
-    Examples
-    --------
-    >>> benjamini_hochberg([0.01, 0.04, 0.03]).round(3).tolist()
-    [0.03, 0.04, 0.04]
-    """
-    p = np.asarray(p_values, dtype=np.float64)
-    n = p.size
-    order = np.argsort(p)
-    ranked = p[order] * n / np.arange(1, n + 1)
-    q = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty(n)
-    out[order] = np.minimum(q, 1.0)
-    return out
 
 
 def match_motifs(pwm, *, database="jaspar", collection: str = "CORE",

@@ -226,4 +226,24 @@ def quantile_position(scores, start, end, *, stat="mean") -> float:
     return float(np.count_nonzero(window <= own + tol) / window.size)
 
 
-__all__ = ["rolling_mean", "avg_match_percent", "quantile_position"]
+def benjamini_hochberg(p_values) -> np.ndarray:
+    """Benjamini-Hochberg q-values (step-up FDR, capped at 1), in input order; NaN stays NaN.
+
+    Computed by :func:`scipy.stats.false_discovery_control`.
+
+    Examples
+    --------
+    >>> benjamini_hochberg([0.01, 0.04, 0.03]).round(3).tolist()
+    [0.03, 0.04, 0.04]
+    """
+    from scipy.stats import false_discovery_control
+
+    p = np.asarray(p_values, dtype=np.float64).reshape(-1)
+    out = np.full(p.shape, np.nan)
+    finite = np.isfinite(p)
+    if finite.any():
+        out[finite] = false_discovery_control(p[finite], method="bh")
+    return out
+
+
+__all__ = ["benjamini_hochberg", "rolling_mean", "avg_match_percent", "quantile_position"]
