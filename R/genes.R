@@ -173,8 +173,8 @@ as_types <- function(types) {
   if (identical(types, "default")) types else as.list(types)
 }
 
-# Factors as character: ids and strands are labels here, and a one-level factor (a
-# single contig, from GRanges' seqnames) does not cross r_frame() intact.
+# Factors as character: ids, contigs and strands are labels here, not categories
+# (GRanges gives seqnames and strand as factors with levels that may not occur).
 unfactor <- function(df) {
   df <- as.data.frame(df)
   for (col in names(df)) {
