@@ -133,14 +133,14 @@ test-python: setup-python setup-rpy2
 XDIST := -n 2 --dist loadfile
 
 # rpy2 and ray live in .venv only (the R-facing venv): their tests run in test-python, not here.
-RPY2_TESTS := --ignore=tests/python/test_r_contract.py --ignore=tests/python/test_rdata.py \
+DOTVENV_ONLY_TESTS := --ignore=tests/python/test_r_contract.py --ignore=tests/python/test_rdata.py \
               --ignore=tests/python/test_batch_ray.py
 
 test-tf215: setup-tf215
-	$(PY215) -m pytest -q $(XDIST) -m "tf215 and not slow" $(RPY2_TESTS) tests/python
+	$(PY215) -m pytest -q $(XDIST) -m "tf215 and not slow" $(DOTVENV_ONLY_TESTS) tests/python
 
 test-numpy2: setup-numpy2
-	$(PYNP2) -m pytest -q $(XDIST) -m "not slow" -p no:cacheprovider $(RPY2_TESTS) tests/python
+	$(PYNP2) -m pytest -q $(XDIST) -m "not slow" -p no:cacheprovider $(DOTVENV_ONLY_TESTS) tests/python
 
 test-r: setup
 	@if [ -d tests/testthat ] && [ -f DESCRIPTION ]; then \

@@ -21,7 +21,7 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from ._checks import as_generator, check_int, check_seed
+from ._checks import as_generator, check_choice, check_int, check_seed
 from .errors import ArgumentTypeError, InputError
 from .io.annotations import as_annotation, check_annotation, noncoding_intervals
 from .summaries import benjamini_hochberg, rolling_mean
@@ -53,9 +53,12 @@ def _tracks(per_locus: pd.DataFrame, score: str, lengths: dict[str, int], smooth
     stranded = "strand" in per_locus.columns
     names = ("+", "-") if stranded else ("all",)
     tracks = {}
-    seq = per_locus["seq_id"].astype(str).to_numpy()
-    base = np.array([offsets[s] for s in seq], dtype=np.int64) if len(seq) else np.zeros(0, int)
-    index = base + per_locus["position"].to_numpy(np.int64) - 1
+    base = per_locus["seq_id"].astype(str).map(offsets)  # vectorised: one row per base
+    if base.isna().any():
+        unknown = sorted(set(per_locus["seq_id"].astype(str)[base.isna()]))[:5]
+        raise InputError(f"per_locus has contig(s) {unknown} that sequence_lengths lacks "
+                         f"(it has {seq_ids[:5]})")
+    index = base.to_numpy(np.int64) + per_locus["position"].to_numpy(np.int64) - 1
     values = pd.to_numeric(per_locus[score], errors="coerce").to_numpy(np.float64)
     for name in names:
         track = np.full(total, np.nan)
@@ -182,8 +185,7 @@ def gene_scores(per_locus, annotation, *, score: str = "score_sum", rank_by: str
     if missing:
         raise InputError(f"per_locus lacks column(s) {missing}; it has {list(loci.columns)} "
                          f"(pass score= one of its numeric columns)")
-    if rank_by not in RANK_STATISTICS:
-        raise InputError(f"rank_by = {rank_by!r}; choose one of {RANK_STATISTICS}")
+    check_choice(rank_by, "rank_by", RANK_STATISTICS)
     if smooth is not None:
         smooth = check_int(smooth, "smooth", 1)
     min_noncoding = check_int(min_noncoding, "min_noncoding", 1)
@@ -409,5 +411,5 @@ def gene_set_test(gene_table: pd.DataFrame, sets, *, score: str = "score_mean",
                             "include_noncoding": include_noncoding})
 
 
-__all__ = ["gene_scores", "gene_set_test", "gene_set_mask", "quantile_ranks", "benjamini_hochberg",
+__all__ = ["gene_scores", "gene_set_test", "gene_set_mask", "quantile_ranks",
            "GENE_COLUMNS", "SET_TEST_COLUMNS"]

@@ -274,8 +274,6 @@ def write_bedgraph(per_locus: pd.DataFrame, path, *, score: str = "score_sum",
     return atomic_write(path, write)
 
 
-
-
 # --------------------------------------------------------------------------- command line
 def _cmd_genes(args) -> int:
     from .io.file_sets import write_file_set
@@ -285,6 +283,8 @@ def _cmd_genes(args) -> int:
 
     outputs = [Path(args.out)] + ([Path(args.per_locus)] if args.per_locus else [])
     check_output_paths(outputs, tables=True)  # before the model work, not after
+    if args.bedgraph:
+        check_output_paths([args.bedgraph, *outputs])
     class_names = [c.strip() for c in args.class_names.split(",")] if args.class_names else None
     model = load_model(args.model, output=args.output, class_names=class_names)
     try:
@@ -298,16 +298,16 @@ def _cmd_genes(args) -> int:
     frames = {outputs[0]: run.genes}
     if args.per_locus:
         frames[outputs[1]] = run.per_locus
-    written = write_file_set(
-        {path: (lambda tmp, df=df, path=path: write_table(df, tmp, format_of=path))
-         for path, df in frames.items()},
-        metadata={"command": "genes", "arguments": {k: v for k, v in vars(args).items()
-                                                    if k != "func"}})
-    if args.bedgraph:
+    writers = {path: (lambda tmp, df=df, path=path: write_table(df, tmp, format_of=path))
+               for path, df in frames.items()}
+    if args.bedgraph:  # one set with the tables: all files appear together or none
         track = run.per_locus
         if "strand" in track.columns:
             track = track[track["strand"] == "+"]
-        write_bedgraph(track, args.bedgraph, smooth=args.smooth)
+        writers[Path(args.bedgraph)] = lambda tmp: write_bedgraph(track, tmp, smooth=args.smooth)
+    written = write_file_set(
+        writers, metadata={"command": "genes",
+                           "arguments": {k: v for k, v in vars(args).items() if k != "func"}})
     if not args.quiet:
         print(f"{len(run.genes)} features; wrote {', '.join(map(str, frames))}"
               + (f" and {args.bedgraph}" if args.bedgraph else "")

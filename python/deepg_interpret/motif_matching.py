@@ -206,4 +206,4 @@ def _newest_release() -> str:
     return jaspar_releases()[0]
 
 
-__all__ = ["match_motifs", "as_pwm", "benjamini_hochberg", "MATCH_COLUMNS"]
+__all__ = ["match_motifs", "as_pwm", "MATCH_COLUMNS"]

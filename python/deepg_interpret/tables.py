@@ -188,6 +188,16 @@ def attribution_table(attributions: np.ndarray, inputs: EncodedSequences,
     return r_friendly(df, attrs)
 
 
+def ref_base_categorical(codes, vocabulary) -> pd.Categorical:
+    """Reference bases as a Categorical: the vocabulary plus one level for ambiguous rows.
+
+    ``codes`` index the vocabulary; ``len(vocabulary)`` marks an ambiguous base, shown as
+    ``"N"`` (``"?"`` when the vocabulary has its own N).
+    """
+    vocab = list(vocabulary)
+    return pd.Categorical.from_codes(codes, categories=vocab + ["N" if "N" not in vocab else "?"])
+
+
 def per_locus_table(attributions: np.ndarray, inputs: EncodedSequences,
                     attrs: dict | None = None, *, stitch: bool = True) -> pd.DataFrame:
     """``seq_id, position, ref_base, score_sum, score_abs_sum, score_ref, max_base``.
@@ -210,8 +220,7 @@ def per_locus_table(attributions: np.ndarray, inputs: EncodedSequences,
                                    axis=-1)[:, 0]
     score_ref[ambiguous] = np.nan
     df = _position_frame(layout, {
-        "ref_base": pd.Categorical.from_codes(ref_codes, categories=vocab + ["N"]
-                                              if "N" not in vocab else vocab + ["?"]),
+        "ref_base": ref_base_categorical(ref_codes, vocab),
         "score_sum": scores.sum(axis=-1),
         "score_abs_sum": np.abs(scores).sum(axis=-1),
         "score_ref": score_ref,

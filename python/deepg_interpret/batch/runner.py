@@ -30,6 +30,7 @@ import pandas as pd
 
 from .._checks import check_choice, check_int, json_safe
 from ..errors import ArgumentTypeError, DeepGInterpretError, InputError
+from ..genes import gene_scores
 from ..io.fasta import read_fasta
 from ..io.files import _now_iso
 from ..methods.registry import MethodSpec, get_method
@@ -130,15 +131,6 @@ def _tables(spec: MethodSpec, tables) -> tuple[str, ...]:
     return tables
 
 
-def _gene_scores():
-    """``deepg_interpret.genes.gene_scores`` when that module exists, else None."""
-    try:
-        from .. import genes  # noqa: PLC0415 - optional sibling module
-    except ImportError:
-        return None
-    return getattr(genes, "gene_scores", None)
-
-
 def _file_sha256(path: Path) -> str:
     import hashlib
 
@@ -201,7 +193,7 @@ def explain_sample(adapter, job: BatchJob, sample: Sample) -> dict:
             **job.settings, **job.runtime)
         tables = {name: result.table(name) for name in job.tables}
         if job.with_genes and sample.gff:
-            tables["genes"] = _gene_scores()(
+            tables["genes"] = gene_scores(
                 tables["per_locus"], sample.gff,
                 sequence_lengths={rid: len(seq) for rid, seq in records})
         if job.out is not None:
@@ -302,8 +294,8 @@ def run_batch(samples, model, *, method: str = "integrated_gradients", out,
         runs (they do not change results), everything else may not.
     tables : None, "all", str or list of str
         Tables to write. Default: all but the per-base ``attribution`` table. With
-        a GFF per sample and ``deepg_interpret.genes.gene_scores`` available, a
-        ``genes`` table is added.
+        a GFF per sample (and ``per_locus`` among the tables), a ``genes`` table
+        (:func:`deepg_interpret.genes.gene_scores`) is added.
     engine : {"local", "ray"}
         Where the work runs. Default ``"local"``.
     workers : int, optional
@@ -348,9 +340,7 @@ def run_batch(samples, model, *, method: str = "integrated_gradients", out,
         threads_per_worker = check_int(threads_per_worker, "threads_per_worker", 1)
     complete, runtime = method_settings(spec, settings)
     table_names = _tables(spec, tables)
-    gene_scores = _gene_scores()
-    with_genes = (gene_scores is not None and "per_locus" in table_names
-                  and any(s.gff for s in sample_list))
+    with_genes = "per_locus" in table_names and any(s.gff for s in sample_list)
     model_path = Path(model) if isinstance(model, (str, os.PathLike)) else None
     if model_path is None or not model_path.exists():
         raise InputError(f"model {model!r} is not an existing model file or folder; batch runs "

@@ -33,6 +33,7 @@ import pandas as pd
 
 from .._checks import json_safe
 from ..errors import DeepGInterpretWarning, InputError
+from ..io.file_sets import _fsync_dir as _fsync  # opens files and folders alike
 from ..io.files import _now_iso, atomic_write
 from ..io.locks import output_lock
 
@@ -41,20 +42,6 @@ PART_NAME = "part-0.parquet"
 FORMAT = "deepg-interpret batch run"
 #: Settings that must match for a later run to continue an existing output.
 IDENTITY_KEYS = ("method", "settings", "model_sha256", "tables")
-
-
-def _fsync_path(path: Path, directory: bool = False) -> None:
-    flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError:  # pragma: no cover - e.g. Windows folders: rename is still atomic
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover - filesystems without fsync on folders
-        pass
-    finally:
-        os.close(fd)
 
 
 def partition_dir(root, table: str, sample_id: str) -> Path:
@@ -181,8 +168,8 @@ class BatchStore:
             tmp.mkdir()
             try:
                 frame.to_parquet(tmp / PART_NAME, index=False)
-                _fsync_path(tmp / PART_NAME)
-                _fsync_path(tmp, directory=True)
+                _fsync(tmp / PART_NAME)
+                _fsync(tmp)
                 if final.exists():  # a retried sample: move the old part aside first
                     old = table_dir / f".{final.name}.{uuid.uuid4().hex[:12]}.tmp"
                     os.replace(final, old)
@@ -191,7 +178,7 @@ class BatchStore:
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
-            _fsync_path(table_dir, directory=True)
+            _fsync(table_dir)
 
 
 def _write_synced(tmp: Path, text: str, sync: bool = True) -> None:

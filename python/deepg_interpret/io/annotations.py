@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ArgumentTypeError, InputError
+from .fasta import GZIP_MAGIC
 
 ANNOTATION_COLUMNS = ("seq_id", "gene_id", "name", "product", "type", "start", "end", "strand",
                       "locus_tag", "source")
@@ -41,6 +42,7 @@ _GTF_ATTR = re.compile(r'\s*([^\s;]+)\s+"?([^";]*)"?\s*;?')
 
 def _read_text(path: Path) -> str:
     import gzip
+    import zlib
 
     try:
         raw = path.read_bytes()
@@ -48,10 +50,13 @@ def _read_text(path: Path) -> str:
         raise InputError(f"annotation file {str(path)!r} does not exist; give a GFF3/GTF path") from None
     except IsADirectoryError:
         raise InputError(f"annotation {str(path)!r} is a folder; give a GFF3/GTF file") from None
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
     try:
+        if raw[:2] == GZIP_MAGIC:  # gzip by content, as read_fasta
+            raw = gzip.decompress(raw)
         return raw.decode("utf-8-sig")
+    except (EOFError, zlib.error, gzip.BadGzipFile):
+        raise InputError(f"annotation {str(path)!r} is gzip-compressed but truncated/corrupt; "
+                         "download or compress it again") from None
     except UnicodeDecodeError:
         raise InputError(f"annotation {str(path)!r} is not text (GFF3/GTF expected)") from None
 

@@ -76,9 +76,9 @@ def _build_steps(adapter: ModelAdapter, parametrization: str, with_entropy: bool
     import tensorflow as tf
 
     channels = adapter.n_channels
-    # The adapter's model function x -> (b, n_outputs) in the output kind asked for
-    # (probability or logit); compiled steps of methods wrap it (see ModelAdapter.compiled).
-    call = adapter._call
+    # The adapter's compiled model function x -> (b, n_outputs) in the output kind asked
+    # for (probability or logit); nested in the step's tf.function, gradients flow through.
+    call = adapter.forward
     log2 = tf.math.log(tf.constant(2.0, tf.float32))
 
     def step(theta, m, v, t, left, right, noise, target, l2, entropy, learning_rate,
@@ -231,9 +231,9 @@ def class_optimization_arrays(adapter: ModelAdapter, *, target: int, width: int,
         final[a:b], objective[a:b], output[a:b] = result
 
     try:
-        info = run_batched(lambda a, b, th: optimize(a, b, th), restarts,
-                           lambda a, b: (a, b, theta0[a:b]), consume, item_bytes=item_bytes,
-                           memory_budget=memory_budget, batch_size=batch_size, progress=False)
+        info = run_batched(optimize, restarts, lambda a, b: (a, b, theta0[a:b]), consume,
+                           item_bytes=item_bytes, memory_budget=memory_budget,
+                           batch_size=batch_size, progress=False)
     finally:
         bar.close()
     if parametrization != "l2":

@@ -24,14 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .._checks import check_choice, check_int, check_seed
+from .._checks import check_choice, check_fraction, check_int, check_seed
 from ..core.batching import run_batched
 from ..core.prepare import model_layout, prepare, run_settings
 from ..errors import BaselineError, InputError
 from ..io.files import atomic_write
 from ..io.models import ModelAdapter
 from ..results.erasure import EvolutionaryErasureResult
-from .erasure_gap import GapFitness, gap_plan
+from .erasure_gap import PAD_BUCKET, GapFitness, gap_plan
 from .erasure_search import (
     SELECTIONS,
     SegmentSpace,
@@ -92,10 +92,10 @@ class ErasureEvaluator:
         # Checked on two random sets and one at both sequence ends (own stream: the search's
         # random numbers are untouched).
         probe = self.space.random(np.random.default_rng(20240), 2)
+        # n_segments < n_positions (checked), so these positions are distinct.
         ends = np.arange(self.space.n_segments, dtype=np.int64)
         ends[-1] = self.space.n_positions - 1
-        probe = np.vstack([probe, np.unique(ends)[None]]) if len(np.unique(ends)) == len(
-            ends) else probe
+        probe = np.vstack([probe, ends[None]])
         ok = gap.verify(probe, lambda v: np.asarray(self.adapter.forward(v)))
         return gap if ok else None
 
@@ -138,7 +138,7 @@ class ErasureEvaluator:
     def _gap_outputs(self, individuals: np.ndarray, out: np.ndarray, progress: bool):
         gap, pending = self.gap, []
         seg, halo = self.space.segment_length, gap.plan.halo
-        bases = min(self.flat.shape[0], self.space.n_segments * (seg + 2 * halo + 256))
+        bases = min(self.flat.shape[0], self.space.n_segments * (seg + 2 * halo + PAD_BUCKET))
         share = bases / self.flat.shape[0]
         item_bytes = int(self.adapter.item_bytes("forward", self.flat.shape[0]) * share) + \
             8 * bases * self.flat.shape[-1]
@@ -372,9 +372,8 @@ def evolutionary_erasure(model, sequence, *, target, segment_length: int,
                 else check_int(patience, "patience", 1))
     n_elite = (max(1, population // 16) if n_elite is None
                else check_int(n_elite, "n_elite", 0, population - 1))
-    mutation_rate = 1.0 / space.n_segments if mutation_rate is None else float(mutation_rate)
-    if not 0.0 <= mutation_rate <= 1.0:
-        raise InputError(f"mutation_rate = {mutation_rate} must lie in [0, 1]")
+    mutation_rate = (1.0 / space.n_segments if mutation_rate is None
+                     else check_fraction(mutation_rate, "mutation_rate"))
 
     path = None if checkpoint is None else Path(checkpoint).expanduser()
     loaded = None if path is None else _load_checkpoint(path)
@@ -499,7 +498,7 @@ def evolutionary_erasure(model, sequence, *, target, segment_length: int,
         target_name=adapter.target_name(target_index), length=space.length,
         segment_length=space.segment_length, f_reference=evaluator.f_reference,
         f_erased=f_erased,
-        run_starts=np.stack([space.starts(s) for s in starts_arr]),
+        run_starts=space.starts(starts_arr),
         run_drops=drops_arr, history=np.array(history, dtype=np.float64).reshape(-1, 4),
         null_drops=np.asarray(null_drops, dtype=np.float64),
         settings=run_settings(adapter, "evolutionary_erasure", settings))

@@ -115,7 +115,8 @@ class GapFitness:
     """Outputs of erased copies through the trunk on touched slices plus the head.
 
     ``reference`` (the sequence, ``(L, C)``) is run once through the trunk; then
-    :meth:`slices` and :meth:`finish` turn one batch of individuals into outputs.
+    :meth:`batch`, :meth:`run`, :meth:`deltas` and :meth:`head_outputs` turn one batch
+    of individuals into outputs.
     """
 
     def __init__(self, plan: GapPlan, reference: np.ndarray, segment_length: int, fill: float,

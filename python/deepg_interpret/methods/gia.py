@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_fraction, check_int, check_seed, seed_setting
-from ..core.batching import run_batched
+from ..core.batching import predict, run_batched
 from ..core.prepare import resolve_adapter, run_settings
 from ..errors import ArgumentTypeError, InputError
 from ..io.models import ModelAdapter
@@ -79,8 +79,8 @@ def model_length(adapter: ModelAdapter, length=None) -> int | None:
 
 def gia_arrays(adapter: ModelAdapter, backgrounds: np.ndarray, patterns: list[Pattern],
                conditions: list[tuple[Placement, ...]], *, target: int, seed=None,
-               f_background: np.ndarray | None = None, memory_budget=None, batch_size=None,
-               progress: bool = True, desc: str = "global importance") -> GIAArrays:
+               memory_budget=None, batch_size=None, progress: bool = True,
+               desc: str = "global importance") -> GIAArrays:
     """Model outputs on the backgrounds and on every condition embedded in every background.
 
     Parameters
@@ -96,8 +96,6 @@ def gia_arrays(adapter: ModelAdapter, backgrounds: np.ndarray, patterns: list[Pa
         0-based output index.
     seed : int, SeedSequence or None
         Randomness of the random patterns.
-    f_background : np.ndarray, optional
-        Outputs on the backgrounds when already known (not recomputed).
     """
     n, length = backgrounds.shape[0], backgrounds.shape[1]
     check_placements(patterns, conditions, length)
@@ -119,16 +117,8 @@ def gia_arrays(adapter: ModelAdapter, backgrounds: np.ndarray, patterns: list[Pa
     # for models of any length, at this length.
     item_bytes = adapter.item_bytes("forward", item[-2] if item[-2] is not None else length)
     item_bytes += 2 * length * backgrounds.shape[2] * 4  # the embedded copy being built
-    out_bg = np.empty(n, dtype=np.float64)
-    if f_background is None:
-        def consume_bg(start, stop, out):
-            out_bg[start:stop] = out[:, target]
-
-        run_batched(adapter.forward, n, lambda a, b: (backgrounds[a:b].reshape(shape),),
-                    consume_bg, item_bytes=item_bytes, memory_budget=memory_budget,
-                    batch_size=batch_size, progress=False)
-    else:
-        out_bg[:] = f_background
+    out_bg = predict(adapter, backgrounds.reshape(shape), memory_budget=memory_budget,
+                     batch_size=batch_size)[:, target].astype(np.float64)
     k = len(conditions)
     out = np.empty(k * n, dtype=np.float64)
 

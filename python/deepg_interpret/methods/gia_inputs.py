@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .._checks import check_int
-from ..alphabet import BASES, INVALID_CODE, IUPAC_CODES
+from ..alphabet import BASES, INVALID_CODE, IUPAC_CODES, _codes_to_onehot
 from ..backgrounds import MarkovModel, background_sampler, dinuc_shuffle, shuffle_positions
 from ..backgrounds.profile import position_profile, sample_profile_codes
 from ..errors import (
@@ -35,7 +35,6 @@ from ..motifs import Motif, make_motif
 BACKGROUND_KINDS = ("iid", "profile", "shuffle", "dinuc_shuffle", "sample")
 # More backgrounds than this are a typo (10^6 x 1 kb is already 16 GB of one-hot rows).
 MAX_BACKGROUNDS = 1_000_000
-_ONEHOT_ROWS = np.vstack([np.eye(4, dtype=np.float32), np.zeros((1, 4), np.float32)])
 
 
 # --------------------------------------------------------------------------- patterns
@@ -67,11 +66,9 @@ class Pattern:
         """(n, w) uint8 codes; 255 keeps the background base."""
         if self.probs is None:
             return np.broadcast_to(self.codes, (n, self.width)).copy()
-        mass = self.probs.sum(axis=1)
-        cdf = np.cumsum(self.probs, axis=1)[:, :-1] / np.where(mass > 0, mass, 1.0)[:, None]
-        u = rng.random((n, self.width))
-        out = (u[:, :, None] >= cdf[None]).sum(axis=2).astype(np.uint8)
-        out[:, mass <= 0] = INVALID_CODE
+        kept = self.probs.sum(axis=1) <= 0  # background kept: any row will do for the draw
+        out = sample_profile_codes(rng, n, np.where(kept[:, None], 0.25, self.probs))
+        out[:, kept] = INVALID_CODE
         return out
 
 
@@ -134,7 +131,7 @@ def make_pattern(spec: Any, arg: str = "patterns", name: str | None = None) -> P
 
 def onehot_of_codes(codes: np.ndarray) -> np.ndarray:
     """uint8 codes (..., w) -> float32 one-hot (..., w, 4); 255 -> all-zero rows."""
-    return _ONEHOT_ROWS[np.minimum(codes, 4)]
+    return _codes_to_onehot(codes)
 
 
 # --------------------------------------------------------------------------- backgrounds

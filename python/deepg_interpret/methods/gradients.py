@@ -25,6 +25,8 @@ from ..results import AttributionResult
 # (attributions mapped back to forward coordinates), or the mean of the two (a genome has
 # no fixed strand; strand-symmetric models give the same numbers for all three).
 STRANDS = ("forward", "reverse", "both")
+# Per strand: the runs to make, True = on the reverse complement (mapped back, then averaged).
+STRAND_RUNS = {"forward": (False,), "reverse": (True,), "both": (False, True)}
 _COMPLEMENT = {"A": "T", "T": "A", "C": "G", "G": "C", "N": "N", "U": "A"}
 
 
@@ -125,7 +127,7 @@ def _gradient_method(name: str, model, sequences, *, target, output, class_names
     adapter, inputs = prepared.adapter, prepared.inputs
     target_index = adapter.resolve_target(target)
     runs = []
-    for rc in {"forward": (False,), "reverse": (True,), "both": (False, True)}[strand]:
+    for rc in STRAND_RUNS[strand]:
         rows, flip = strand_flip(inputs) if rc else (inputs, None)
         arrays = run_by_length(gradient_arrays, adapter, rows, target=target_index,
                                memory_budget=memory_budget, batch_size=batch_size,

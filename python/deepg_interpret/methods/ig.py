@@ -36,7 +36,7 @@ from ..errors import BaselineError, InputError
 from ..io.models import ModelAdapter
 from ..io.sequences import EncodedSequences
 from ..results import IntegratedGradientsResult
-from .gradients import check_strand, strand_flip
+from .gradients import STRAND_RUNS, check_strand, strand_flip
 
 INTEGRATION_METHODS = ("trapezoid", "left", "right", "midpoint", "gauss_legendre")
 # Beyond this the quadrature error is far below float32 noise; larger values are typos
@@ -329,7 +329,7 @@ def integrated_gradients(model, sequences, *, target, baseline="zero", steps: in
     target_index = adapter.resolve_target(target)
     bg = _background_array(background, adapter, prepared.options)
     runs = []
-    for rc in {"forward": (False,), "reverse": (True,), "both": (False, True)}[strand]:
+    for rc in STRAND_RUNS[strand]:
         rows, flip = strand_flip(prepared.inputs) if rc else (prepared.inputs, None)
         length = prepared.inputs.onehot.shape[1]
         one = run_by_length(  # one run per length group for variable-length models

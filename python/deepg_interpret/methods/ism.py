@@ -251,15 +251,16 @@ def ism_arrays(adapter: ModelAdapter, inputs: EncodedSequences, *, target: int, 
     return arrays._replace(fast_refused=refused)
 
 
-def _check_region(start, end, inputs: EncodedSequences) -> tuple[int, int | None]:
+def _check_region(start: int | None, end: int | None,
+                  inputs: EncodedSequences) -> tuple[int, int | None]:
+    """The region against the encoded length (``start``/``end`` already ints >= 1 or None)."""
     shortest = int(inputs.lengths.min()) if inputs.lengths is not None else inputs.length
-    start = 1 if start is None else check_int(start, "start", 1)
+    start = 1 if start is None else start
     if end is None:  # every position (each length group its own, for variable lengths)
         if start > shortest:
             raise InputError(f"start = {start} is beyond the sequence: the model's inputs "
                              f"have {shortest} positions; give 1 <= start <= {shortest}")
         return start, None
-    end = check_int(end, "end", 1)
     if start > end:
         raise InputError(f"start = {start} is after end = {end}; give 1-based positions with "
                          "start <= end (a closed range)")

@@ -111,16 +111,6 @@ class FastPlan:
     def final_channels(self) -> int:
         return self.steps[-1].out_channels
 
-    def describe(self) -> str:
-        kinds = [s.kind for s in self.steps]
-        return (f"{len(self.steps)} local layers ({', '.join(kinds)}), windows "
-                f"{[s.width for s in self.steps]}, head {self.head_kind}")
-
-    def ref_bytes_per_row(self) -> int:
-        """Reference buffers one sequence keeps (every step's padded input, the last output)."""
-        total = sum(s.padded_len * s.in_channels for s in self.steps)
-        return 4 * (total + self.final_len * self.final_channels)
-
     def cell_bytes(self, forward_bytes: int) -> int:
         """Memory of one item (a position, all its bases) in a batch."""
         c = self.channels

@@ -24,7 +24,7 @@ from ..core.prepare import PerRow, model_layout, prepare, run_by_length, run_set
 from ..errors import BaselineError, InputError
 from ..io.models import ModelAdapter
 from ..io.sequences import EncodedSequences
-from ..results.erasure import OcclusionResult, valid_range, window_offsets
+from ..results.erasure import OcclusionResult, occlusion_windows, valid_range
 
 OCCLUSION_BASELINES = ("zero", "uniform", "shuffle", "dinuc_shuffle", "gc_matched")
 
@@ -65,21 +65,19 @@ def occlusion_arrays(adapter: ModelAdapter, inputs: EncodedSequences, *, target:
     xf = x.reshape(n, -1, x.shape[-1])
     length = xf.shape[1]
     seeds = list(seed) if isinstance(seed, PerRow) else np.random.SeedSequence(seed).spawn(n)
-    item_row, item_start, item_k = [], [], []
-    for i in range(n):
-        lo, hi = valid_range(inputs, i)
-        starts = window_offsets(lo, hi, window, stride)
-        item_row.append(np.full(len(starts), i, dtype=np.int64))
-        item_start.append(starts)
-        item_k.append(np.arange(len(starts), dtype=np.int64))
-    item_row, item_start = np.concatenate(item_row), np.concatenate(item_start)
-    item_k = np.concatenate(item_k)
+    item_row, item_start, item_k = occlusion_windows(inputs, window, stride)
+    span = np.arange(window)
 
     f_reference = predict(adapter, x, memory_budget=memory_budget).astype(np.float64)[:, target]
     f_erased = np.full((n, length, 1), np.nan)
 
     def make_batch(a, b):
-        batch = xf[item_row[a:b]].copy()
+        batch = xf[item_row[a:b]]
+        if baseline in ("zero", "uniform"):  # the same fill everywhere: no per-window seeds
+            cells = item_start[a:b, None] + span
+            batch[np.arange(b - a)[:, None], cells] = window_fill(batch[0, :window], baseline,
+                                                                    None)
+            return (batch.reshape((b - a,) + item),)
         for j in range(b - a):
             i, s = item_row[a + j], item_start[a + j]
             batch[j, s:s + window] = window_fill(xf[i, s:s + window], baseline,

@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..errors import InputError
-from ..results.erasure import EvolutionaryErasureResult, OcclusionResult
+from ..results.erasure import EvolutionaryErasureResult, OcclusionResult, segment_mask
 from ..summaries import rolling_mean
 from ._common import _axes, _check_frame, _select_sequence
 
@@ -30,11 +30,9 @@ def _erasure_frequency(segments: pd.DataFrame, length: int) -> pd.DataFrame:
     runs = pd.unique(segments["run"])
     freq = np.zeros(length)
     for r in runs:
-        mask = np.zeros(length + 1)
         part = segments[segments["run"] == r]
-        np.add.at(mask, part["start"].to_numpy(int) - 1, 1)
-        np.add.at(mask, np.minimum(part["end"].to_numpy(int), length), -1)
-        freq += np.cumsum(mask[:length]) > 0
+        start = part["start"].to_numpy(int) - 1
+        freq += segment_mask(start, part["end"].to_numpy(int) - start, length)
     return pd.DataFrame({"position": np.arange(1, length + 1), "score_sum": freq / len(runs)})
 
 

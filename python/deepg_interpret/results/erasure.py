@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..io.sequences import EncodedSequences
-from ..tables import _first_per_row, _layout, _position_frame, r_friendly
+from ..tables import _first_per_row, _layout, _position_frame, r_friendly, ref_base_categorical
 from .base import MethodResult
 
 
@@ -37,6 +37,20 @@ def window_offsets(lo: int, hi: int, window: int, stride: int) -> np.ndarray:
     if starts[-1] + window < hi:
         starts = np.append(starts, hi - window)
     return starts
+
+
+def occlusion_windows(inputs: EncodedSequences, window: int,
+                      stride: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every occlusion window in table order: row index, 0-based start, and its index
+    ``k`` within the row (int64 arrays)."""
+    rows, offsets, ks = [], [], []
+    for i in range(len(inputs)):
+        lo, hi = valid_range(inputs, i)
+        starts = window_offsets(lo, hi, window, stride)
+        rows.append(np.full(len(starts), i, dtype=np.int64))
+        offsets.append(starts)
+        ks.append(np.arange(len(starts), dtype=np.int64))
+    return np.concatenate(rows), np.concatenate(offsets), np.concatenate(ks)
 
 
 @dataclass
@@ -77,13 +91,8 @@ class OcclusionResult(MethodResult):
 
     def _windows(self) -> tuple[np.ndarray, np.ndarray]:
         """Row index and 0-based start of every occlusion window, in table order."""
-        rows, offsets = [], []
-        for i in range(len(self.inputs)):
-            lo, hi = valid_range(self.inputs, i)
-            starts = window_offsets(lo, hi, self.window, self.stride)
-            rows.append(np.full(len(starts), i, dtype=np.int64))
-            offsets.append(starts)
-        return np.concatenate(rows), np.concatenate(offsets)
+        rows, offsets, _ = occlusion_windows(self.inputs, self.window, self.stride)
+        return rows, offsets
 
     def occlusion_table(self) -> pd.DataFrame:
         """``seq_id, start, end, f_reference, f_erased, drop``: one row per window.
@@ -110,7 +119,6 @@ class OcclusionResult(MethodResult):
         """``(sums, counts)`` float64 ``(n, L)``: summed drop and number of windows covering
         each cell of each row."""
         n, length = len(self.inputs), self.inputs.length
-        sums, counts = np.zeros((n, length)), np.zeros((n, length))
         rows, offsets = self._windows()
         drops = self.f_reference[rows] - self.f_erased[rows, offsets]
         # Differences of cumulative sums add every window over its span in O(n L).
@@ -119,8 +127,8 @@ class OcclusionResult(MethodResult):
         np.add.at(delta_s, (rows, offsets + self.window), -drops)
         np.add.at(delta_c, (rows, offsets), 1.0)
         np.add.at(delta_c, (rows, offsets + self.window), -1.0)
-        sums[:] = np.cumsum(delta_s, axis=1)[:, :length]
-        counts[:] = np.rint(np.cumsum(delta_c, axis=1)[:, :length])
+        sums = np.cumsum(delta_s, axis=1)[:, :length]
+        counts = np.rint(np.cumsum(delta_c, axis=1)[:, :length])
         return sums, counts
 
     def per_locus_table(self) -> pd.DataFrame:
@@ -146,8 +154,7 @@ class OcclusionResult(MethodResult):
         ref_codes = _first_per_row(inputs.onehot, layout).argmax(axis=-1)
         ref_codes[ambiguous] = len(vocab)
         df = _position_frame(layout, {
-            "ref_base": pd.Categorical.from_codes(
-                ref_codes, categories=vocab + (["N"] if "N" not in vocab else ["?"])),
+            "ref_base": ref_base_categorical(ref_codes, vocab),
             "score_sum": mean,
             "n_occlusions": np.rint(c).astype(np.int32),
         })
@@ -282,8 +289,9 @@ class EvolutionaryErasureResult(MethodResult):
                 f"f_reference={self.f_reference:.4g}, f_erased={self.f_erased:.4g})")
 
 
-def segment_mask(starts, segment_length: int, length: int) -> np.ndarray:
-    """bool ``(length,)``: True on every base of the segments ``[s, s + segment_length)``."""
+def segment_mask(starts, segment_length, length: int) -> np.ndarray:
+    """bool ``(length,)``: True on every base of the segments ``[s, s + segment_length)``
+    (``segment_length``: one int, or one per segment)."""
     delta = np.zeros(length + 1, dtype=np.int64)
     starts = np.asarray(starts, dtype=np.int64)
     np.add.at(delta, starts, 1)
@@ -292,4 +300,4 @@ def segment_mask(starts, segment_length: int, length: int) -> np.ndarray:
 
 
 __all__ = ["OcclusionResult", "EvolutionaryErasureResult", "segment_mask", "valid_range",
-           "window_offsets"]
+           "window_offsets", "occlusion_windows"]

@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 
 from ..io.sequences import EncodedSequences
-from ..tables import _summary_keys, attribution_table, per_locus_table, r_friendly
+from ..tables import (
+    _summary_keys,
+    attribution_table,
+    per_locus_table,
+    r_friendly,
+    ref_base_categorical,
+)
 from .base import MethodResult
 
 
@@ -79,8 +85,7 @@ class ISMResult(MethodResult):
         ref_codes = np.where(observed.any(axis=1), observed.argmax(axis=1), channels)
         keep = ~observed.reshape(-1)
         frame = frame.rename(columns={"base": "alt_base", "score": "delta"})
-        frame.insert(2, "ref_base", pd.Categorical.from_codes(
-            np.repeat(ref_codes, channels), categories=vocab + ["N" if "N" not in vocab else "?"]))
+        frame.insert(2, "ref_base", ref_base_categorical(np.repeat(ref_codes, channels), vocab))
         columns = [c for c in frame.columns if c != "observed"]
         frame = frame.loc[keep, columns]
         frame["delta"] = frame["delta"].astype(np.float32)
