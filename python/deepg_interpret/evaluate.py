@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .core.decisions import decision_keys, decision_step, order_decided
 from .errors import ArgumentTypeError, InputError, ShapeError
 
 METRICS = ("auroc", "auprc", "top_k_hit_rate", "avg_match_percent")
@@ -83,7 +84,8 @@ def locus_metrics(scores, mask, *, k: int | None = None) -> dict:
     else:
         auroc = auprc = float("nan")
     if k_eff > 0:
-        top = np.argsort(-s, kind="stable")[:k_eff]
+        # On the decision grid of the largest score (core.decisions), ties by position.
+        top = order_decided(s, decision_step(s))[:k_eff]
         hit = float(m[top].mean())
     else:
         hit = float("nan")
@@ -132,6 +134,9 @@ def match_percent(attributions, true_base, mask) -> float:
     if not m.any():
         return float("nan")
     a, t = a[m], t[m]
+    # Bases are compared on the decision grid of the largest score (core.decisions), so a
+    # near-tie that float noise could break either way counts as a tie on every machine.
+    a = decision_keys(a, decision_step(a))
     best = a.max(axis=1)
     known = t >= 0
     hit = np.zeros(t.size, dtype=bool)

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_int
+from .core.decisions import decision_keys, decision_step, relative_keys
 from .errors import ArgumentTypeError, DeepGInterpretWarning, InputError
 from .io.motif_databases import (
     EMPTY,
@@ -186,8 +187,11 @@ def match_motifs(pwm, *, database="jaspar", collection: str = "CORE",
         "overlap": overlap.astype(np.int32),
         "source": list(targets.sources),
     })
-    # Ties in p (identical motifs) keep the collection's order: stable sort.
-    df = df.sort_values(["p_value", "score"], ascending=[True, False], kind="stable")
+    # Ranked on keys float noise cannot reorder (core.decisions): p to 4 significant
+    # digits, then the score on the grid of the best score; ties keep the collection's order.
+    score_keys = decision_keys(df["score"].to_numpy(), decision_step(df["score"].to_numpy()))
+    order = np.lexsort((np.arange(len(df)), -score_keys, relative_keys(df["p_value"].to_numpy())))
+    df = df.iloc[order]
     if top is not None:
         df = df.head(top)
     is_jaspar = isinstance(database, str) and database.lower() in DATABASES

@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from .core.decisions import argmax_decided, decision_keys, decision_step
 from .io.sequences import EncodedSequences
 
 
@@ -224,9 +225,16 @@ def per_locus_table(attributions: np.ndarray, inputs: EncodedSequences,
         "score_sum": scores.sum(axis=-1),
         "score_abs_sum": np.abs(scores).sum(axis=-1),
         "score_ref": score_ref,
-        "max_base": pd.Categorical.from_codes(scores.argmax(axis=-1), categories=vocab),
+        "max_base": pd.Categorical.from_codes(_max_codes(scores), categories=vocab),
     })
     return r_friendly(df, attrs)
+
+
+def _max_codes(scores: np.ndarray) -> np.ndarray:
+    """The highest-scoring channel per row, compared on the decision grid of the table's
+    largest score (:mod:`.core.decisions`: float noise cannot swap near-equal bases);
+    ties go to the first channel."""
+    return argmax_decided(scores, decision_step(scores), axis=-1)
 
 
 def _summary_keys(ids) -> dict:
@@ -529,8 +537,9 @@ def per_locus_from_attribution(table: pd.DataFrame, attrs: dict | None = None) -
     single = obs_s & (n_observed[group] == 1) if n_groups else obs_s
     ref_codes[group[single]] = base_s[single]
     score_ref[group[single]] = score_s[single]
-    # the highest score per position (NaN skipped; ties: first channel)
-    ranked = np.where(np.isnan(score_s), -np.inf, score_s)
+    # the highest score per position (NaN skipped; on the decision grid of the table's
+    # largest score, as _max_codes; ties: first channel)
+    ranked = decision_keys(score_s, decision_step(score_s))
     top = per_group(ranked, np.maximum)
     is_top = ranked == (top[group] if n_groups else ranked)
     first_top = np.unique(group[is_top], return_index=True)[1]

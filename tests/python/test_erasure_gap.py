@@ -47,9 +47,12 @@ def test_fast_outputs_equal_full_passes(gap_cnn, grid):
     f_fast, f_full = fast.outputs(sets), full.outputs(sets)
     assert np.abs(f_full - full.f_reference).max() > 1e-3  # erasing changes the output
     np.testing.assert_allclose(f_fast, f_full, rtol=0, atol=2e-6)
-    # batch composition does not change a set's number
+    # Batch composition changes a set's number only by float32 noise: kernels (oneDNN on
+    # or off, AVX-512 or not) sum in another order for another batch size, about 1e-7 of
+    # the output per op; 1e-6 of the output's size bounds it with room.
     one_by_one = ErasureEvaluator(adapter, x, 1, space, 0.0, fast=True, batch_size=1)
-    np.testing.assert_array_equal(one_by_one.outputs(sets), f_fast)
+    scale = max(1.0, float(np.abs(f_fast).max()))
+    np.testing.assert_allclose(one_by_one.outputs(sets), f_fast, rtol=0, atol=1e-6 * scale)
 
 
 def test_search_with_and_without_the_fast_path_agrees(gap_cnn):

@@ -112,7 +112,10 @@ def test_together_and_seeded_backgrounds(detector):
                               positions=[2, 30], together=True, n_backgrounds=30, seed=5,
                               progress=False, batch_size=4)
     assert a.global_table()["pattern"].tolist() == ["a+b"]
-    np.testing.assert_array_equal(a.f_embedded, b.f_embedded)  # batching-independent
+    # The model's outputs differ only by float32 noise of another batch composition (about
+    # 1e-7 of the output's size), so they are compared at 1e-6 of it.
+    scale = max(1.0, float(np.abs(a.f_embedded).max()))
+    np.testing.assert_allclose(a.f_embedded, b.f_embedded, rtol=0, atol=1e-6 * scale)
 
 
 def test_iupac_degenerate_codes_drawn_per_background():

@@ -29,11 +29,12 @@ import numpy as np
 
 from .._checks import check_choice, check_int, check_seed
 from ..core.batching import choose_batch_size, predict, run_batched
+from ..core.decisions import argmax_decided
 from ..core.prepare import run_settings
 from ..errors import ArgumentTypeError, InputError, ModelError, ShapeError
 from ..io.models import ModelAdapter, load_model
 from ..io.sequences import encode
-from ..results.class_optimization import ClassOptimizationResult
+from ..results.class_optimization import PWM_STEP, ClassOptimizationResult
 
 PARAMETRIZATIONS = ("l2", "softmax", "gumbel_softmax")
 OBJECTIVES = ("logit", "probability")
@@ -376,7 +377,12 @@ def class_optimization(model, *, target, length: int | None = None, flanks=None,
         which flattens PWMs from ``S`` in ``[0, 1]`` strongly).
     seed : int, optional
         Seed of the random starts and the Gumbel noise; results do not depend on
-        ``batch_size``.
+        ``batch_size``. The choices made from the optimized values (the best restart,
+        the consensus base per position, the best window) compare them on a grid of
+        ``1e-4`` (of the output's power of ten for outputs, of 1 for probabilities,
+        :mod:`~deepg_interpret.core.decisions`), ties going to the first restart, base
+        (``N`` in a consensus) or window, so float noise between machines does not
+        change them.
     class_names : list of str, optional
         Output names, for ``target`` by name.
     memory_budget, batch_size
@@ -428,7 +434,7 @@ def class_optimization(model, *, target, length: int | None = None, flanks=None,
     channels = adapter.n_channels
     pwms = (s + pseudocount) / (s.sum(axis=-1, keepdims=True) + channels * pseudocount)
     # The model's output at the optimized S and at its consensus (argmax per position).
-    hard = np.eye(channels, dtype=np.float32)[s.argmax(axis=-1)]
+    hard = np.eye(channels, dtype=np.float32)[argmax_decided(s, PWM_STEP, axis=-1)]
     n = s.shape[0]
 
     def full(window):

@@ -26,6 +26,7 @@ import numpy as np
 
 from .._checks import check_choice, check_fraction, check_int, check_seed
 from ..core.batching import run_batched
+from ..core.decisions import decision_keys, decision_step
 from ..core.prepare import model_layout, prepare, run_settings
 from ..errors import BaselineError, InputError
 from ..io.files import atomic_write
@@ -42,8 +43,7 @@ from .erasure_search import (
 )
 
 ERASURE_BASELINES = ("zero", "uniform")
-CHECKPOINT_VERSION = 1
-_IMPROVEMENT = 1e-9  # a new best must beat the old by more than float noise
+CHECKPOINT_VERSION = 2  # 2: decisions on quantized drops (core.decisions)
 
 
 class ErasureEvaluator:
@@ -76,6 +76,11 @@ class ErasureEvaluator:
         self._occupant: list[np.ndarray | None] = []
         self.gap: GapFitness | None = None
         self.f_reference = float(self.outputs(np.zeros((0,), dtype=np.int64)[None])[0])
+        # The search compares drops on a grid fixed by the target's range here (the
+        # reference and the fully blanked input), so float noise cannot reorder them.
+        blank = np.full((1,) + self.item, fill, dtype=np.float32)
+        self.f_blank = float(np.asarray(adapter.forward(blank))[0, target])
+        self.step = decision_step([self.f_reference, self.f_blank])
         if fast:
             self.gap = self._gap_fitness()
 
@@ -310,7 +315,13 @@ def evolutionary_erasure(model, sequence, *, target, segment_length: int,
     baseline : {"zero", "uniform"}
         Fill of erased bases: all-zero rows (deepG's blank) or ``1/C``.
     seed : int, optional
-        Same seed, same result (batch size and resuming do not matter).
+        Same seed, same segments, whatever the batch size, memory budget, thread count,
+        oneDNN setting or CPU, and after resuming. Every comparison of the search
+        (tournaments, ranks, elites, the best of a generation and of the restarts) is
+        made on drops rounded to ``settings["decision_step"]`` = ``1e-4`` times the
+        power of ten of ``max(|F(x)|, |F(blank)|)`` (:mod:`~deepg_interpret.core.decisions`),
+        ties going to the lower population index or restart; the reported drops are
+        not rounded.
     checkpoint : str or Path, optional
         File (``.npz``) written atomically after every generation; when it exists,
         the run resumes from it (with the same arguments; otherwise an error).
@@ -395,7 +406,8 @@ def evolutionary_erasure(model, sequence, *, target, segment_length: int,
         "sequence_sha1": hashlib.sha1(np.ascontiguousarray(x).tobytes()).hexdigest(),
     }
     streams = np.random.SeedSequence(int(entropy)).spawn(restarts + 1)
-    state = {"run": 0, "generation": 0, "best": -np.inf, "stale": 0, "rng": None}
+    state = {"run": 0, "generation": 0, "best": -np.inf, "best_key": -np.inf, "stale": 0,
+             "rng": None, "decision_step": evaluator.step}
     history: list[tuple] = []
     run_starts: list[np.ndarray] = []
     run_drops: list[float] = []
@@ -405,6 +417,8 @@ def evolutionary_erasure(model, sequence, *, target, segment_length: int,
         meta, arrays = loaded
         _check_fingerprint(path, meta["fingerprint"], fingerprint)
         state = meta["state"]
+        # The grid of the first session, so a resumed search decides as the original.
+        evaluator.step = float(state["decision_step"])
         history = [tuple(row) for row in arrays["history"].tolist()]
         run_starts = list(arrays["run_starts"]) if len(arrays["run_starts"]) else []
         run_drops = arrays["run_drops"].tolist()
@@ -421,7 +435,8 @@ def evolutionary_erasure(model, sequence, *, target, segment_length: int,
                       else np.zeros((0, space.n_segments), dtype=np.int64))
         _save_checkpoint(path, {
             "version": CHECKPOINT_VERSION, "fingerprint": fingerprint,
-            "state": {**state, "best": float(state["best"]), "rng": rng_state},
+            "state": {**state, "best": float(state["best"]),
+                      "best_key": float(state["best_key"]), "rng": rng_state},
         }, {
             "history": np.array(history, dtype=np.float64).reshape(-1, 4),
             "run_starts": np.array(run_starts, dtype=np.int64).reshape(-1, space.n_segments),
@@ -442,17 +457,19 @@ def evolutionary_erasure(model, sequence, *, target, segment_length: int,
             rng = np.random.default_rng(streams[run])
             if pop is None:  # a fresh restart
                 pop = space.random(rng, population)
-                state.update(generation=0, best=-np.inf, stale=0)
+                state.update(generation=0, best=-np.inf, best_key=-np.inf, stale=0)
                 best_ind = None
             else:
                 rng.bit_generator.state = state["rng"]
             while True:
                 fit = evaluator.drops(pop)
+                keys = decision_keys(fit, evaluator.step)  # every decision compares these
                 g = state["generation"]
-                history.append((run + 1, g, float(fit.max()), float(fit.mean())))
-                i = int(np.argmax(fit))
-                if fit[i] > state["best"] + _IMPROVEMENT:
-                    state["best"], state["stale"], best_ind = float(fit[i]), 0, pop[i].copy()
+                i = int(np.argmax(keys))  # ties: the first in population order
+                history.append((run + 1, g, float(fit[i]), float(fit.mean())))
+                if keys[i] > state["best_key"]:
+                    state.update(best=float(fit[i]), best_key=float(keys[i]), stale=0)
+                    best_ind = pop[i].copy()
                 else:
                     state["stale"] += 1
                 bar.update(1)
@@ -462,12 +479,13 @@ def evolutionary_erasure(model, sequence, *, target, segment_length: int,
                     run_starts.append(best_ind)
                     run_drops.append(state["best"])
                     pop, best_ind = None, None
-                    state.update(run=run + 1, generation=0, best=-np.inf, stale=0)
+                    state.update(run=run + 1, generation=0, best=-np.inf, best_key=-np.inf,
+                                 stale=0)
                     save(None)
                     if on_generation is not None:
                         on_generation(run + 1, g, run_drops[-1])
                     break
-                pop = next_generation(pop, fit, space, rng, selection=selection,
+                pop = next_generation(pop, keys, space, rng, selection=selection,
                                       n_elite=n_elite, mutation_rate=mutation_rate)
                 state["generation"] = g + 1
                 save(rng.bit_generator.state)
@@ -480,7 +498,8 @@ def evolutionary_erasure(model, sequence, *, target, segment_length: int,
     null_drops = evaluator.drops(null_sets) if n_null else np.zeros(0)
     starts_arr = np.stack(run_starts)
     drops_arr = np.asarray(run_drops, dtype=np.float64)
-    best = starts_arr[int(np.argmax(drops_arr))]
+    best_run = int(np.argmax(decision_keys(drops_arr, evaluator.step)))  # ties: first restart
+    best = starts_arr[best_run]
     # The final prediction with the best mask, evaluated afresh rather than from the cache.
     f_erased = float(evaluator.outputs(best[None])[0])
     settings = {
@@ -491,7 +510,7 @@ def evolutionary_erasure(model, sequence, *, target, segment_length: int,
         "n_elite": n_elite, "patience": patience, "n_null": n_null, "baseline": baseline,
         "seed": seed, "seed_used": int(entropy), "n_evaluated": evaluator.n_evaluated,
         "checkpoint": None if path is None else str(path),
-        "fast_path": evaluator.gap is not None,
+        "fast_path": evaluator.gap is not None, "decision_step": evaluator.step,
     }
     return EvolutionaryErasureResult(
         seq_id=inputs.seq_ids[0], target=target_index,

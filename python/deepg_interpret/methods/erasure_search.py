@@ -8,7 +8,9 @@ the erased share never exceeds ``n_segments * segment_length / L``, the budget t
 :func:`~deepg_interpret.methods.erasure.evolutionary_erasure` checks up front.
 
 Every random choice comes from the ``np.random.Generator`` passed in, in a fixed
-order, so a run is a function of its seed (model outputs aside).
+order, and ``fitness`` is the drops' decision keys (:func:`~deepg_interpret.core.decisions.decision_keys`),
+whose ties go to the lower population index: a run is a function of its seed, the
+same whatever the batch size, thread count or CPU that computed the drops.
 """
 
 from __future__ import annotations

@@ -10,8 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 
+from .._checks import check_int
+from ..core.decisions import decision_step, order_decided
 from ..errors import InputError
 
 
@@ -46,4 +49,26 @@ class MethodResult:
         return self.table(self.TABLES[0])
 
 
-__all__ = ["MethodResult"]
+def top_rows(frame: pd.DataFrame, value: str, n: int, *, by: str = "seq_id",
+             tiebreak: str = "position") -> pd.DataFrame:
+    """The ``n`` rows of largest ``value`` per ``by`` group, with a 1-based ``rank``.
+
+    Values are compared on the decision grid of the table's largest ``|value|``
+    (:mod:`~deepg_interpret.core.decisions`), ties by ``tiebreak`` (smaller first), so
+    the same rows come out on every machine; the values themselves are not rounded.
+    Groups keep their order of first appearance.
+    """
+    n = check_int(n, "n", 1)
+    if frame.empty:
+        return frame.assign(rank=pd.Series(dtype=np.int32)).reset_index(drop=True)
+    values = frame[value].to_numpy(dtype=np.float64, na_value=np.nan)
+    group = pd.factorize(frame[by].astype(str), sort=False)[0]
+    order = order_decided(values, decision_step(values), frame[tiebreak].to_numpy())
+    order = order[np.argsort(group[order], kind="stable")]  # grouped, ranked within
+    ranked = frame.iloc[order].copy()
+    rank = ranked.groupby(group[order], sort=False).cumcount().to_numpy() + 1
+    ranked.insert(0, "rank", rank.astype(np.int32))
+    return ranked[ranked["rank"] <= n].reset_index(drop=True)
+
+
+__all__ = ["MethodResult", "top_rows"]

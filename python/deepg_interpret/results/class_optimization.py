@@ -15,9 +15,12 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_int
+from ..core.decisions import argmax_decided, decision_keys, decision_step
 from ..errors import InputError
 from ..tables import r_friendly
 from .base import MethodResult
+
+PWM_STEP = decision_step(1.0)  # probabilities: ties below 1e-4
 
 
 def information_content(pwm: np.ndarray) -> np.ndarray:
@@ -35,10 +38,13 @@ def information_content(pwm: np.ndarray) -> np.ndarray:
 
 def consensus_of(pwm: np.ndarray, vocabulary: tuple[str, ...]) -> str:
     """The most probable base per position; ``N`` where the maximum is shared (e.g. a
-    uniform column), so a flat position never reads as a base."""
-    top = pwm.max(axis=1, keepdims=True)
-    shared = (np.abs(pwm - top) <= 1e-9).sum(axis=1) > 1
-    return "".join("N" if tie else vocabulary[i] for i, tie in zip(pwm.argmax(axis=1), shared))
+    uniform column), so a flat position never reads as a base. Probabilities are
+    compared on a grid of ``1e-4`` (:mod:`~deepg_interpret.core.decisions`), so bases
+    closer than that tie and float noise cannot swap the letter."""
+    keys = decision_keys(pwm, PWM_STEP)
+    top = keys.max(axis=1, keepdims=True)
+    shared = (keys == top).sum(axis=1) > 1
+    return "".join("N" if tie else vocabulary[i] for i, tie in zip(keys.argmax(axis=1), shared))
 
 
 def _pwm_frame(pwm: np.ndarray, restart: np.ndarray, position: np.ndarray,
@@ -142,8 +148,10 @@ class ClassOptimizationResult(MethodResult):
 
     @property
     def best_restart(self) -> int:
-        """1-based restart whose final ``S`` scores highest (``f_final``)."""
-        return int(np.argmax(self.f_final)) + 1
+        """1-based restart whose final ``S`` scores highest (``f_final``, compared on the
+        decision grid of :mod:`~deepg_interpret.core.decisions`: 1e-4 of the largest
+        output's power of ten; ties go to the first restart)."""
+        return argmax_decided(self.f_final, decision_step(self.f_final)) + 1
 
     def _restart(self, restart) -> int:
         if restart is None:
@@ -207,7 +215,8 @@ class ClassOptimizationResult(MethodResult):
         pwm = self.pwms[restart - 1]
         bits = information_content(pwm)
         sums = np.convolve(bits, np.ones(width), mode="valid")
-        first = int(np.argmax(sums))  # ties: the leftmost window
+        # Compared on a grid of 1e-4 of the total's power of ten; ties: the leftmost window.
+        first = argmax_decided(sums, decision_step(sums))
         return MotifWindow(pwm=pwm[first:first + width].copy(), restart=restart,
                            start=self.window_start + first,
                            end=self.window_start + first + width - 1,

@@ -12,9 +12,10 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from ..core.decisions import argmax_decided, decision_step
 from ..io.sequences import EncodedSequences
 from ..tables import _first_per_row, _layout, _position_frame, r_friendly, ref_base_categorical
-from .base import MethodResult
+from .base import MethodResult, top_rows
 
 
 def valid_range(inputs: EncodedSequences, row: int) -> tuple[int, int]:
@@ -115,6 +116,13 @@ class OcclusionResult(MethodResult):
                      "f_reference": f_ref, "f_erased": f_er, "drop": f_ref - f_er})
         return r_friendly(pd.DataFrame(data), self._attrs())
 
+    def top_table(self, n: int = 10) -> pd.DataFrame:
+        """The ``n`` windows per sequence whose erasure drops the output most:
+        occlusion rows of largest ``drop`` with a 1-based ``rank``, compared on the
+        decision grid of :mod:`~deepg_interpret.core.decisions`, ties by ``start``."""
+        return r_friendly(top_rows(self.occlusion_table(), "drop", n, tiebreak="start"),
+                          self._attrs())
+
     def drop_per_position(self) -> tuple[np.ndarray, np.ndarray]:
         """``(sums, counts)`` float64 ``(n, L)``: summed drop and number of windows covering
         each cell of each row."""
@@ -209,8 +217,11 @@ class EvolutionaryErasureResult(MethodResult):
 
     @property
     def best_run(self) -> int:
-        """0-based index of the restart with the largest drop (the first on ties)."""
-        return int(np.argmax(self.run_drops))
+        """0-based index of the restart with the largest drop, compared on the search's
+        decision grid (``settings["decision_step"]``, see :mod:`~deepg_interpret.core.decisions`),
+        so float noise does not change it; the first restart on ties."""
+        step = self.settings.get("decision_step") or decision_step(self.f_reference)
+        return argmax_decided(self.run_drops, step)
 
     @property
     def best_drop(self) -> float:

@@ -15,6 +15,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from ..core.decisions import decision_step, order_decided
 from ..errors import InputError
 from ..tables import r_friendly
 from .base import MethodResult
@@ -147,8 +148,11 @@ class KmerScanResult(GlobalImportanceResult):
         top = self.top if top is None else int(top)
         if top < 1:
             raise InputError(f"`top` must be >= 1; got {top}.")
-        table = self.global_table().sort_values("global_importance", ascending=False,
-                                                kind="stable").head(top)
+        table = self.global_table()
+        # Ranked on the decision grid of the largest effect (core.decisions), ties in
+        # k-mer order, so float noise between machines does not reorder near-equal k-mers.
+        gi = table["global_importance"].to_numpy(dtype=np.float64)
+        table = table.iloc[order_decided(gi, decision_step(gi))].head(top)
         table.insert(0, "rank", np.arange(1, len(table) + 1, dtype=np.int32))
         return r_friendly(table, self._attrs())
 

@@ -8,6 +8,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from .._checks import check_choice
 from ..io.sequences import EncodedSequences
 from ..tables import (
     _summary_keys,
@@ -16,7 +17,7 @@ from ..tables import (
     r_friendly,
     ref_base_categorical,
 )
-from .base import MethodResult
+from .base import MethodResult, top_rows
 
 
 @dataclass
@@ -117,6 +118,18 @@ class ISMResult(MethodResult):
         frame.insert(3, "delta_mean", frame["score_sum"].to_numpy() / n_alt)
         frame.insert(4, "delta_l2", l2)
         return r_friendly(frame, self._attrs())
+
+    def top_table(self, n: int = 10, by: str = "delta_l2") -> pd.DataFrame:
+        """The ``n`` positions per sequence that change the output most: the per-locus
+        rows of largest ``by`` (``"delta_l2"``, ``"delta_mean"`` or ``"score_abs_sum"``),
+        with a 1-based ``rank``.
+
+        Ranked on the decision grid of :mod:`~deepg_interpret.core.decisions` (1e-4 of
+        the largest value's power of ten), ties by position, so float noise between
+        machines or batch sizes does not reorder near-equal positions.
+        """
+        by = check_choice(by, "by", ("delta_l2", "delta_mean", "score_abs_sum"))
+        return r_friendly(top_rows(self.per_locus_table(), by, n), self._attrs())
 
     def summary_table(self) -> pd.DataFrame:
         """``seq_id, target, f_reference, path, start, end, n_mutants, delta_min, delta_max``.
