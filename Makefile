@@ -1,8 +1,9 @@
 # deepg-interpret: one Makefile for the Python engine and the R package.
 #   make demo   set up, then run IG on the bundled model and data -> demo-output/
 #   make test   set up, then run the Python suite (TF 2.21/Keras 3, numpy 1.26 as R needs),
-#               the model+IG tests under TF 2.15/Keras 2, the Python suite again on the
-#               newest numpy 2/pandas 3, the R testthat suite and R CMD check
+#               the model+IG tests under TF 2.15/Keras 2, what numpy 2/pandas 3 can break
+#               (array, table, Parquet and per-method smoke tests), the R testthat suite,
+#               R CMD check and the real-deepG stage; prints the seconds per stage
 #   make bench  set up, then run the benchmarks in bench/ (writes bench/results/*.json)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -116,7 +117,18 @@ demo: setup
 	@if [ -f DESCRIPTION ]; then R_LIBS=$(CURDIR)/.Rlib Rscript inst/scripts/demo.R demo-output; fi
 	@echo "Results and plots are in demo-output/"
 
-test: test-python test-tf215 test-numpy2 test-r check-r test-deepg
+# Each stage runs as its own make (its set-up included) and is timed; the table of
+# seconds per stage is printed at the end, also when a stage fails.
+TEST_STAGES := test-python test-tf215 test-numpy2 test-r check-r test-deepg
+test:
+	@rm -f .stage-times; status=0; for stage in $(TEST_STAGES); do \
+	  began=$$(date +%s); \
+	  $(MAKE) --no-print-directory $$stage || status=$$?; \
+	  echo "$$stage $$(( $$(date +%s) - began ))" >> .stage-times; \
+	  [ $$status -eq 0 ] || { echo "make test: stage $$stage failed"; break; }; \
+	done; \
+	echo "make test: seconds per stage"; awk '{printf "  %-12s %5d s\n", $$1, $$2; t += $$2} END {printf "  %-12s %5d s\n", "total", t}' .stage-times; \
+	exit $$status
 
 # rpy2, the Python side of the R bridge (deepg_interpret.rdata, tests/python/test_r_contract.py):
 # the extra "r", built against the R that setup-r installs (rpy2 < 3.6: 3.6 needs R >= 4.4).
@@ -139,8 +151,18 @@ DOTVENV_ONLY_TESTS := --ignore=tests/python/test_r_contract.py --ignore=tests/py
 test-tf215: setup-tf215
 	$(PY215) -m pytest -q $(XDIST) -m "tf215 and not slow" $(DOTVENV_ONLY_TESTS) tests/python
 
+# numpy 2 / pandas 3 can break what numpy and pandas do themselves, not TensorFlow's
+# numbers (those run under test-python and test-tf215): array creation and dtypes
+# (encoding, one-hot, backgrounds and shuffles, bad inputs), the tables and their
+# dtypes (tables from arrays and frames, shapes, summaries, gene tables, annotations
+# parsed by pandas), the Parquet round trip of batch runs and committed file sets, and
+# one call of every method with every table's schema (test_smoke.py). The rdata round
+# trip needs rpy2, which lives in .venv only, so it runs in test-python.
+NUMPY2_TESTS := test_smoke.py test_sequences.py test_bad_input_io.py test_backgrounds.py \
+          test_baselines.py test_tables_from_frames.py test_shapes.py test_summaries.py \
+          test_genes.py test_annotations.py test_files.py test_batch.py test_evaluate.py
 test-numpy2: setup-numpy2
-	$(PYNP2) -m pytest -q $(XDIST) -m "not slow" -p no:cacheprovider $(DOTVENV_ONLY_TESTS) tests/python
+	$(PYNP2) -m pytest -q $(XDIST) -m "not slow" -p no:cacheprovider $(addprefix tests/python/,$(NUMPY2_TESTS))
 
 test-r: setup
 	@if [ -d tests/testthat ] && [ -f DESCRIPTION ]; then \
@@ -173,4 +195,4 @@ lint: setup-python
 	$(VENV)/bin/ruff check python tests/python bench
 
 clean:
-	rm -rf $(VENV) $(VENV215) $(VENVNP2) .stamp-* .Rlib .Rlib-deepg build-r demo-output
+	rm -rf $(VENV) $(VENV215) $(VENVNP2) .stamp-* .stage-times .Rlib .Rlib-deepg build-r demo-output

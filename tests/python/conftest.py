@@ -43,6 +43,22 @@ def keras_modules():
     return mods
 
 
+def assert_tables_close(a, b, scale: float = 1.0, rel: float = 1e-6, obj: str = "table"):
+    """Two tables of two TensorFlow computations of the same quantity (another batch size,
+    thread count, oneDNN setting or CPU): ids, integers and strings exactly, floats within
+    ``rel * scale`` (float32 kernels differ by about 1e-7 of the output per op when the
+    summation order changes; 1e-6 of the output's size bounds that with room)."""
+    import pandas as pd
+
+    assert list(a.columns) == list(b.columns), obj
+    floats = [c for c in a.columns if pd.api.types.is_float_dtype(a[c])]
+    exact = [c for c in a.columns if c not in floats]
+    pd.testing.assert_frame_equal(a[exact], b[exact], obj=obj)
+    for c in floats:
+        np.testing.assert_allclose(b[c].to_numpy(dtype=float), a[c].to_numpy(dtype=float),
+                                   rtol=0, atol=rel * scale, err_msg=f"{obj}.{c}")
+
+
 def random_dna(n: int, length: int, seed: int = 0) -> list[str]:
     rng = np.random.default_rng(seed)
     return ["".join(rng.choice(list("ACGT"), length)) for _ in range(n)]

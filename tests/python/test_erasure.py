@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import keras_default, random_dna
+from conftest import assert_tables_close, keras_default, random_dna
 from deepg_interpret import (
     EvolutionaryErasureResult,
     InputError,
@@ -132,13 +132,15 @@ def test_same_seed_same_result_whatever_the_batch_size(small, fast):
     b = evolutionary_erasure(model, seq, seed=5, batch_size=64, **kw)
     c = evolutionary_erasure(model, seq, seed=6, **kw)
     assert a.settings["fast_path"] is fast  # the motif counter is a pooling chain
+    # Segments, runs and generations exactly (decisions on quantized drops); the drops
+    # themselves (softmax outputs) within float32 noise of another batch size.
     for name in ("segments", "history", "summary", "null"):
-        pd.testing.assert_frame_equal(a.table(name), b.table(name))
+        assert_tables_close(a.table(name), b.table(name), obj=name)
     assert not np.array_equal(a.null_drops, c.null_drops)
     if fast:  # a drawn seed is recorded and reruns the same search
         d = evolutionary_erasure(model, seq, seed=None, **kw)
         e = evolutionary_erasure(model, seq, seed=d.settings["seed_used"], **kw)
-        pd.testing.assert_frame_equal(d.history_table(), e.history_table())
+        assert_tables_close(d.history_table(), e.history_table(), obj="history")
 
 
 def test_resumed_run_equals_uninterrupted(small, tmp_path):
