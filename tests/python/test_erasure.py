@@ -173,6 +173,10 @@ def test_resumed_run_equals_uninterrupted(small, tmp_path):
     assert again.settings["n_evaluated"] <= 1 + 10 + 1  # reference, null, final prediction
     with pytest.raises(InputError, match="belongs to another run: n_segments"):
         evolutionary_erasure(model, seq, checkpoint=path, **{**kw, "n_segments": 3})
+    with pytest.raises(InputError, match="is a folder; it must be a file path"):
+        evolutionary_erasure(model, seq, checkpoint=tmp_path, **kw)
+    with pytest.raises(InputError, match="its folder .* does not exist"):
+        evolutionary_erasure(model, seq, checkpoint=tmp_path / "nope" / "e.npz", **kw)
 
 
 def test_set_model_and_fixed_length_model():

@@ -184,7 +184,14 @@ def _save_checkpoint(path: Path, meta: dict, arrays: dict) -> None:
 
 
 def _load_checkpoint(path: Path) -> tuple[dict, dict] | None:
+    if path.is_dir():
+        raise InputError(
+            f"checkpoint {str(path)!r} is a folder; it must be a file path, e.g. "
+            f"{str(path / 'erasure.npz')!r} (created if missing, resumed from if present)")
     if not path.exists():
+        if not path.parent.is_dir():
+            raise InputError(f"checkpoint {str(path)!r}: its folder {str(path.parent)!r} does "
+                             "not exist; create it or pass a path in an existing folder")
         return None
     try:
         with np.load(path, allow_pickle=False) as data:
