@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import keras_default, random_dna
 import deepg_interpret as dg
+from conftest import keras_default, random_dna
 from deepg_interpret import gia
 
 L = 40
