@@ -13,6 +13,15 @@
 #' same arguments and it skips finished samples and retries failed ones. A
 #' genome that cannot be read fails alone, with its error in the status.
 #'
+#' Each finished sample records a fingerprint of its inputs (its FASTA and
+#' GFF, the model file, files named by the settings such as `background`):
+#' the SHA-256 of a file up to 64 MiB, and for a bigger one its size,
+#' modification time and the SHA-256 of its first and last MiB. A later call
+#' redoes a finished sample whose inputs changed (a changed model redoes them
+#' all), replaces its tables, and says so in a message and in the status
+#' column `redone_reason`. Changed settings are an error instead (or, with
+#' `overwrite = TRUE`, a fresh run).
+#'
 #' The work runs in the Python engine, in this R session's Python process
 #' (`engine = "local"`; `workers > 1` starts a pool of processes), or on Ray
 #' (`engine = "ray"`, needs the Python package `ray`: a local Ray with
@@ -52,9 +61,12 @@
 #' @returns A data frame with one row per sample of `samples`: `sample_id`,
 #'   `label`, `status` (`"done"` or `"failed"`), `started`, `finished` (UTC,
 #'   ISO 8601), `seconds`, `cpu_seconds` (of the worker process), `bases`,
-#'   `n_sequences`, `attempts`, `error`,
-#'   `fasta`, `gff`. Its attributes `run_id`, `n_done`, `n_failed` and
-#'   `n_skipped` (finished by an earlier run) summarise the run.
+#'   `n_sequences`, `attempts`, `error`, `redone_reason` (why a sample
+#'   finished earlier was computed again, e.g. `"fasta changed"` or
+#'   `"model changed"`; `NA` otherwise), `fasta`, `gff`. Its attributes
+#'   `run_id`, `n_done`, `n_failed`, `n_skipped` (finished by an earlier run)
+#'   and `n_redone` (finished earlier, redone because their inputs changed)
+#'   summarise the run.
 #' @seealso [dgi_read_batch()]
 #' @export
 #' @examplesIf deepGinterpret::dgi_available()
@@ -116,7 +128,9 @@ dgi_run_batch <- function(samples, model, out, method = "integrated_gradients", 
   attrs <- reticulate::py_to_r(status$attrs)
   out_df <- dgi_frame(status)
   attr(out_df, "settings") <- attrs$settings
-  for (name in c("run_id", "n_done", "n_failed", "n_skipped")) attr(out_df, name) <- attrs[[name]]
+  for (name in c("run_id", "n_done", "n_failed", "n_skipped", "n_redone")) {
+    attr(out_df, name) <- attrs[[name]]
+  }
   out_df
 }
 

@@ -45,31 +45,84 @@ def _per_locus_frame(per_locus) -> pd.DataFrame:
     return per_locus
 
 
-def _tracks(per_locus: pd.DataFrame, score: str, lengths: dict[str, int], smooth):
-    """Scores on one concatenated genome axis per strand track, and each contig's offset."""
+_ONE_ROW_FIX = ("pass one row per position (a result's per_locus_table() stitches windows; "
+                "stitch=False tables keep them apart)")
+
+
+def locus_index(per_locus: pd.DataFrame, lengths: dict[str, int]) -> tuple[np.ndarray, dict]:
+    """Each row's 0-based place on one axis of the contigs laid end to end, and their offsets.
+
+    ``lengths`` (``{seq_id: length}``, in axis order) must name every contig of
+    ``per_locus`` (else :class:`InputError`).
+    """
     seq_ids = list(lengths)
     offsets = dict(zip(seq_ids, np.concatenate([[0], np.cumsum([lengths[s] for s in seq_ids])])))
-    total = int(sum(lengths.values()))
-    stranded = "strand" in per_locus.columns
-    names = ("+", "-") if stranded else ("all",)
-    tracks = {}
     base = per_locus["seq_id"].astype(str).map(offsets)  # vectorised: one row per base
     if base.isna().any():
         unknown = sorted(set(per_locus["seq_id"].astype(str)[base.isna()]))[:5]
         raise InputError(f"per_locus has contig(s) {unknown} that sequence_lengths lacks "
                          f"(it has {seq_ids[:5]})")
     index = base.to_numpy(np.int64) + per_locus["position"].to_numpy(np.int64) - 1
+    return index, offsets
+
+
+def check_one_row_per_locus(per_locus: pd.DataFrame, index: np.ndarray, size: int, *,
+                            what: str = "per_locus", fix: str = _ONE_ROW_FIX) -> None:
+    """Refuse repeated ``(seq_id, position)`` rows (per strand, with a ``strand`` column).
+
+    ``index`` and ``size``: :func:`locus_index` of ``per_locus`` and the axis length.
+    One pass over the axis (O(L), no sort). The :class:`InputError` names a repeated
+    locus and ``fix``; for a table with a ``sample_id`` column holding several samples
+    (a batch run's :func:`~deepg_interpret.read_batch`) it says to take one sample at a
+    time, since their contigs may share names.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"seq_id": ["c", "c"], "position": [1, 1], "score_sum": [1.0, 2.0]})
+    >>> index, _ = locus_index(t, {"c": 1})
+    >>> check_one_row_per_locus(t, index, 1)
+    Traceback (most recent call last):
+    ...
+    deepg_interpret.errors.InputError: per_locus has repeated (seq_id, position) rows ...
+    """
+    stranded = "strand" in per_locus.columns
+    for name in ("+", "-") if stranded else ("all",):
+        keep = (np.ones(len(per_locus), dtype=bool) if name == "all"
+                else per_locus["strand"].astype(str).to_numpy() == name)
+        rows = index[keep]
+        seen = np.zeros(size, dtype=bool)
+        seen[rows] = True
+        n_repeats = rows.size - int(np.count_nonzero(seen))
+        if not n_repeats:
+            continue
+        _, first = np.unique(rows, return_index=True)  # the error path only
+        repeat = np.ones(rows.size, dtype=bool)
+        repeat[first] = False
+        row = per_locus[keep].iloc[int(np.flatnonzero(repeat)[0])]
+        hint = ""
+        if "sample_id" in per_locus.columns and per_locus["sample_id"].nunique() > 1:
+            hint = (f"; the table holds {per_locus['sample_id'].nunique()} samples (column "
+                    "sample_id), whose contigs may share names: take one sample's rows at a time")
+        raise InputError(
+            f"{what} has repeated (seq_id, position) rows" + ("" if name == "all" else
+            f" on strand {name}") + f" ({n_repeats} repeats, e.g. seq_id {row['seq_id']!r} "
+            f"position {int(row['position'])}){hint}; {fix}")
+
+
+def _tracks(per_locus: pd.DataFrame, score: str, lengths: dict[str, int], smooth):
+    """Scores on one concatenated genome axis per strand track, and each contig's offset."""
+    seq_ids = list(lengths)
+    total = int(sum(lengths.values()))
+    stranded = "strand" in per_locus.columns
+    names = ("+", "-") if stranded else ("all",)
+    tracks = {}
+    index, offsets = locus_index(per_locus, lengths)
+    check_one_row_per_locus(per_locus, index, total)
     values = pd.to_numeric(per_locus[score], errors="coerce").to_numpy(np.float64)
     for name in names:
         track = np.full(total, np.nan)
         keep = slice(None) if name == "all" else per_locus["strand"].astype(str).to_numpy() == name
-        seen = np.zeros(total, dtype=bool)
-        seen[index[keep]] = True
-        if np.count_nonzero(seen) != index[keep].size:  # O(L), no sort
-            raise InputError(
-                "per_locus has repeated (seq_id, position) rows" + ("" if name == "all" else
-                f" on strand {name}") + "; pass one row per position (a result's "
-                "per_locus_table() stitches windows; stitch=False tables keep them apart)")
         track[index[keep]] = values[keep]
         if smooth is not None:
             for s in seq_ids:
@@ -412,4 +465,4 @@ def gene_set_test(gene_table: pd.DataFrame, sets, *, score: str = "score_mean",
 
 
 __all__ = ["gene_scores", "gene_set_test", "gene_set_mask", "quantile_ranks",
-           "GENE_COLUMNS", "SET_TEST_COLUMNS"]
+           "check_one_row_per_locus", "locus_index", "GENE_COLUMNS", "SET_TEST_COLUMNS"]

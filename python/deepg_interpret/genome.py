@@ -9,6 +9,7 @@ writes per-locus (optionally smoothed) scores for IGV and other browsers.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pandas as pd
 
 from ._checks import check_choice, check_int
 from .errors import ArgumentTypeError, InputError
-from .genes import gene_scores
+from .genes import check_one_row_per_locus, gene_scores, locus_index
 from .io.annotations import as_annotation, check_annotation, read_gff_sequences
 from .io.fasta import read_fasta
 from .io.files import atomic_write
@@ -29,6 +30,10 @@ from .tables import r_friendly
 # "stranded": forward and reverse-complement runs kept apart, each gene scored on its own
 # strand (the reverse run, mapped back, reads minus-strand genes in their sense).
 GENOME_STRANDS = STRANDS + ("stranded",)
+# Values of a write_bedgraph(by=) column become part of file names: keep them literal.
+_TRACK_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+_BEDGRAPH_FIX = ("write one track per sample with by='sample_id' (or by= another column that "
+                 "tells the tracks apart), or pass one row per position")
 
 
 def stranded_per_locus(forward: pd.DataFrame, reverse: pd.DataFrame) -> pd.DataFrame:
@@ -193,7 +198,9 @@ def bedgraph_frame(per_locus: pd.DataFrame, *, score: str = "score_sum",
     """bedGraph rows ``chrom, start, end, value`` (0-based half-open), equal runs merged.
 
     ``smooth`` applies :func:`deepg_interpret.summaries.rolling_mean` per contig first.
-    Positions without a score (NaN) are left out.
+    Positions without a score (NaN) are left out. Repeated ``(seq_id, position)`` rows
+    (several samples or strands in one table) raise :class:`InputError`
+    (:func:`deepg_interpret.genes.check_one_row_per_locus`).
 
     Examples
     --------
@@ -210,6 +217,11 @@ def bedgraph_frame(per_locus: pd.DataFrame, *, score: str = "score_sum",
                          "(per_locus[per_locus.strand == '+'])")
     if smooth is not None:
         smooth = check_int(smooth, "smooth", 1)
+    if len(per_locus):
+        last = per_locus.groupby(per_locus["seq_id"].astype(str), sort=False)["position"].max()
+        lengths = {str(k): int(v) for k, v in last.items()}
+        index, _ = locus_index(per_locus, lengths)
+        check_one_row_per_locus(per_locus, index, int(sum(lengths.values())), fix=_BEDGRAPH_FIX)
     parts = []
     for seq_id, rows in per_locus.groupby(per_locus["seq_id"].astype(str), sort=False):
         rows = rows.sort_values("position")
@@ -233,26 +245,75 @@ def bedgraph_frame(per_locus: pd.DataFrame, *, score: str = "score_sum",
     return pd.concat(parts, ignore_index=True)
 
 
+def _bedgraph_writer(frame: pd.DataFrame, name: str):
+    header = f'track type=bedGraph name="{name}" description="deepg-interpret {name}"\n'
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", newline="\n") as handle:
+            handle.write(header)
+            frame.to_csv(handle, sep="\t", header=False, index=False, float_format="%.6g")
+
+    return write
+
+
+def bedgraph_paths(path, values) -> dict[str, Path]:
+    """The file of each track of ``write_bedgraph(by=)``: ``<stem>.<value><suffix>``.
+
+    The value goes before the path's last suffix (``tracks/ig.bedgraph`` and sample
+    ``g1``: ``tracks/ig.g1.bedgraph``; no suffix: ``<name>.<value>``).
+
+    Examples
+    --------
+    >>> {k: str(v) for k, v in bedgraph_paths("tracks/ig.bedgraph", ["g1", "g2"]).items()}
+    {'g1': 'tracks/ig.g1.bedgraph', 'g2': 'tracks/ig.g2.bedgraph'}
+    """
+    path = Path(path)
+    suffix = path.suffix
+    stem = path.name[: len(path.name) - len(suffix)] if suffix else path.name
+    return {str(v): path.with_name(f"{stem}.{v}{suffix}") for v in values}
+
+
 def write_bedgraph(per_locus: pd.DataFrame, path, *, score: str = "score_sum",
-                   smooth: int | None = None, track_name: str | None = None) -> Path:
+                   smooth: int | None = None, track_name: str | None = None,
+                   by: str | None = None):
     """Write per-locus scores as a bedGraph track (IGV, UCSC), atomically.
 
     Parameters
     ----------
     per_locus : pandas.DataFrame
-        ``seq_id, position`` and ``score``.
+        ``seq_id, position`` and ``score``, one row per position (repeated
+        ``(seq_id, position)`` rows raise :class:`InputError`: pass ``by=``).
     path : str or path
-        Output ``.bedgraph`` / ``.bedGraph`` / ``.bg`` file.
+        Output ``.bedgraph`` / ``.bedGraph`` / ``.bg`` file; with ``by``, the pattern
+        of the files' names (see ``by``).
     score : str
         Column written. Default ``"score_sum"``.
     smooth : int, optional
         Rolling mean of ``k`` loci first (the poster: 50).
     track_name : str, optional
-        ``track`` line name. Default: the score (and ``_k<smooth>``).
+        ``track`` line name. Default: the score (and ``_k<smooth>``); with ``by``,
+        the value in front (``"g1 score_sum"``).
+    by : str, optional
+        Column that tells tracks apart, e.g. ``"sample_id"`` for a batch run's
+        :func:`~deepg_interpret.read_batch` table (samples whose contigs share names):
+        one file per value, named ``<stem>.<value><suffix>`` from ``path``
+        (``tracks/ig.bedgraph`` -> ``tracks/ig.g1.bedgraph``, ``tracks/ig.g2.bedgraph``;
+        :func:`bedgraph_paths`), in order of first appearance. The files are committed
+        as one set (:func:`~deepg_interpret.io.file_sets.write_file_set`: all appear or
+        none changes; the set's manifest ``<first file>.manifest.json`` lies beside
+        them). Values must be non-empty and use letters, digits and ``. _ + -`` only.
+        Default None: one track.
 
     Returns
     -------
-    pathlib.Path
+    pathlib.Path, or dict of str to pathlib.Path
+        The file; with ``by``, ``{value: file}``.
+
+    Raises
+    ------
+    InputError
+        Missing columns, repeated ``(seq_id, position)`` rows within a track, a
+        missing ``by`` column, or a ``by`` value that cannot name a file.
 
     Examples
     --------
@@ -261,17 +322,39 @@ def write_bedgraph(per_locus: pd.DataFrame, path, *, score: str = "score_sum",
     >>> p = write_bedgraph(t, os.path.join(tempfile.mkdtemp(), "x.bedgraph"))
     >>> p.read_text().splitlines()[1]
     'c\\t0\\t1\\t0.5'
+    >>> two = pd.concat([t.assign(sample_id="g1"), t.assign(sample_id="g2")])
+    >>> files = write_bedgraph(two, os.path.join(tempfile.mkdtemp(), "x.bedgraph"),
+    ...                        by="sample_id")
+    >>> sorted(f.name for f in files.values())
+    ['x.g1.bedgraph', 'x.g2.bedgraph']
     """
-    frame = bedgraph_frame(per_locus, score=score, smooth=smooth)
     name = track_name or (score + (f"_k{smooth}" if smooth else ""))
-    header = f'track type=bedGraph name="{name}" description="deepg-interpret {name}"\n'
+    if by is None:
+        frame = bedgraph_frame(per_locus, score=score, smooth=smooth)
+        return atomic_write(path, _bedgraph_writer(frame, name))
+    if not isinstance(by, str) or by not in getattr(per_locus, "columns", ()):
+        raise InputError(f"by = {by!r} is not a column of per_locus (it has "
+                         f"{list(getattr(per_locus, 'columns', []))}); pass the column that "
+                         "tells the tracks apart, e.g. by='sample_id'")
+    if per_locus[by].isna().any():
+        raise InputError(f"column {by!r} has missing values; every row needs its track's name")
+    keys = per_locus[by].astype(str)
+    bad = [v for v in dict.fromkeys(keys) if not _TRACK_VALUE.fullmatch(v)]
+    if bad:
+        raise InputError(f"{by} values {bad[:5]} cannot be part of a file name; use letters, "
+                         "digits and . _ + - only (e.g. 'GCF_000009045.1')")
+    if keys.empty:
+        raise InputError(f"per_locus has no rows, so by = {by!r} gives no track to write")
+    paths = bedgraph_paths(path, dict.fromkeys(keys))
+    writers = {}
+    for value, rows in per_locus.groupby(keys, sort=False):
+        frame = bedgraph_frame(rows, score=score, smooth=smooth)
+        writers[paths[value]] = _bedgraph_writer(frame, f"{value} {name}")
+    from .io.file_sets import write_file_set
 
-    def write(tmp: Path) -> None:
-        with open(tmp, "w", newline="\n") as handle:
-            handle.write(header)
-            frame.to_csv(handle, sep="\t", header=False, index=False, float_format="%.6g")
-
-    return atomic_write(path, write)
+    write_file_set(writers, metadata={"function": "write_bedgraph", "by": by, "score": score,
+                                      "smooth": smooth, "tracks": list(paths)})
+    return paths
 
 
 # --------------------------------------------------------------------------- command line
@@ -341,4 +424,4 @@ def add_genes_parser(sub) -> None:
 
 
 __all__ = ["explain_genome", "GenomeExplanation", "stranded_per_locus", "write_bedgraph",
-           "bedgraph_frame", "add_genes_parser", "GENOME_STRANDS"]
+           "bedgraph_frame", "bedgraph_paths", "add_genes_parser", "GENOME_STRANDS"]

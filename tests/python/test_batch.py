@@ -7,6 +7,7 @@ equal to it), and hand-made broken inputs (a corrupt FASTA must fail alone).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -22,11 +24,17 @@ import pandas as pd
 import pytest
 
 from deepg_interpret import integrated_gradients, read_batch, run_batch
+from deepg_interpret.batch import manifest as manifest_module
 from deepg_interpret.batch.command import command_arguments
-from deepg_interpret.batch.manifest import read_label_folders, read_manifest_table
-from deepg_interpret.batch.store import batch_status
+from deepg_interpret.batch.manifest import fingerprint, read_label_folders, read_manifest_table
+from deepg_interpret.batch.store import batch_status, canonical_json
 from deepg_interpret.cli import build_parser, main
-from deepg_interpret.errors import ArgumentTypeError, InputError, OutputBusyError
+from deepg_interpret.errors import (
+    ArgumentTypeError,
+    DeepGInterpretWarning,
+    InputError,
+    OutputBusyError,
+)
 from deepg_interpret.io.locks import output_lock
 
 MAXLEN = 50
@@ -38,18 +46,24 @@ def _genome(rng, n):
     return "".join(rng.choice(list("ACGT"), n))
 
 
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    """A tiny Conv1D model (.keras) and six genomes of 1.2-2.4 kb (two contigs each)."""
+def _save_model(path, seed=0):
+    """The tiny Conv1D model of the batch tests, its weights drawn with ``seed``."""
     import keras
 
-    root = tmp_path_factory.mktemp("batch")
-    keras.utils.set_random_seed(0)
+    keras.utils.set_random_seed(seed)
     model = keras.Sequential([
         keras.Input((MAXLEN, 4)), keras.layers.Conv1D(4, 5, activation="relu"),
         keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(2, activation="softmax"),
     ])
-    model.save(root / "model.keras")
+    model.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    """A tiny Conv1D model (.keras) and six genomes of 1.2-2.4 kb (two contigs each)."""
+    root = tmp_path_factory.mktemp("batch")
+    _save_model(root / "model.keras")
     rng = np.random.default_rng(1)
     (root / "genomes").mkdir()
     rows = ["sample_id,fasta,label"]
@@ -90,7 +104,12 @@ def test_batch_stores_exactly_the_method_tables(data):
     assert record["settings"]["steps"] == 4 and record["settings"]["baseline"] == "zero"
     assert record["tables"] == ["per_locus", "summary"]
     assert {"tensorflow", "numpy", "pyarrow", "deepg-interpret"} <= set(record["versions"])
-    assert len(record["model_sha256"]) == 64
+    model_sha = record["inputs"]["model"]
+    assert model_sha.startswith("sha256:") and len(model_sha) == len("sha256:") + 64
+    fasta = data["root"] / "genomes" / "g0.fasta"
+    assert record["samples"]["g0"]["inputs"] == {"model": model_sha, "fasta": fingerprint(fasta),
+                                                 "gff": None}
+    assert status["redone_reason"].isna().all()
 
 
 def test_dataset_is_hive_partitioned_and_readable_by_pyarrow(data):
@@ -320,3 +339,184 @@ def test_yaml_spec(tmp_path):
     (tmp_path / "bad.yaml").write_text("- just\n- a list\n")
     with pytest.raises(InputError, match="must be a mapping"):
         read_spec(tmp_path / "bad.yaml")
+
+
+# --------------------------------------------------------------------------- changed inputs
+def _redo_warnings(record):
+    return [str(w.message) for w in record if issubclass(w.category, DeepGInterpretWarning)
+            and "redoing" in str(w.message)]
+
+
+def _resume(manifest, model, out):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        status = run_batch(manifest, model, out=out, settings=SETTINGS, progress=False)
+    return status.set_index("sample_id"), _redo_warnings(caught)
+
+
+def _scores(out, sample):
+    return read_batch(out, "per_locus", samples=[sample])["score_sum"].to_numpy()
+
+
+def test_resume_redoes_exactly_the_samples_whose_inputs_changed(data, tmp_path):
+    genomes = data["root"] / "genomes"
+    for i in range(3):
+        shutil.copy(genomes / f"g{i}.fasta", tmp_path / f"g{i}.fasta")
+    gff = tmp_path / "g2.gff3"
+    gff.write_text("##gff-version 3\nchr\ttest\tgene\t101\t400\t.\t+\t.\tID=geneA\n")
+    model = shutil.copy(data["model"], tmp_path / "model.keras")
+    manifest = [{"sample_id": f"g{i}", "fasta": str(tmp_path / f"g{i}.fasta")} for i in range(3)]
+    manifest[2]["gff"] = str(gff)
+    out = tmp_path / "o"
+    first = run_batch(manifest, model, out=out, settings=SETTINGS, progress=False)
+    assert first["status"].tolist() == ["done"] * 3
+    started = first.set_index("sample_id")["started"]
+
+    # unchanged inputs (the same content under a new time stamp): nothing is redone
+    os.utime(tmp_path / "g0.fasta", ns=(1, 1))
+    status, redo = _resume(manifest, model, out)
+    assert status.attrs["n_skipped"] == 3 and status.attrs["n_redone"] == 0 and not redo
+    assert status["attempts"].tolist() == [1, 1, 1]
+    assert status["started"].equals(started)
+
+    # another sequence in g1's FASTA: g1 alone is redone and holds the new sequence's scores
+    (tmp_path / "g1.fasta").write_text((genomes / "g3.fasta").read_text())
+    status, redo = _resume(manifest, model, out)
+    assert status.attrs["n_skipped"] == 2 and status.attrs["n_redone"] == 1
+    assert status["attempts"].tolist() == [1, 2, 1]
+    assert status["redone_reason"].tolist() == [None, "fasta changed", None]
+    assert len(redo) == 1 and "g1: fasta changed" in redo[0] and "g1.fasta" in redo[0]
+    assert status.loc[["g0", "g2"], "started"].equals(started[["g0", "g2"]])
+    np.testing.assert_array_equal(_scores(out, "g1"), _scores(data["reference"], "g3"))
+    np.testing.assert_array_equal(_scores(out, "g0"), _scores(data["reference"], "g0"))
+    assert status.loc["g1", "bases"] == 1800
+
+    # another annotation for g2: g2 alone is redone, its gene table follows the new GFF
+    assert read_batch(out, "genes")["gene_id"].tolist()[1] == "geneA"
+    gff.write_text("##gff-version 3\nchr\ttest\tgene\t201\t300\t.\t-\t.\tID=geneB\n")
+    status, redo = _resume(manifest, model, out)
+    assert status["attempts"].tolist() == [1, 2, 2]
+    assert status["redone_reason"].tolist() == [None, "fasta changed", "gff changed"]
+    assert len(redo) == 1 and "g2: gff changed" in redo[0]
+    genes = read_batch(out, "genes")
+    assert "geneB" in set(genes["gene_id"]) and "geneA" not in set(genes["gene_id"])
+
+    # another model in the same file: every sample is redone with it
+    _save_model(tmp_path / "model.keras", seed=7)
+    status, redo = _resume(manifest, model, out)
+    assert status.attrs["n_skipped"] == 0 and status.attrs["n_redone"] == 3
+    assert status["attempts"].tolist() == [2, 3, 3]
+    assert status["redone_reason"].tolist() == ["model changed"] * 3
+    assert len(redo) == 1 and "The model changed" in redo[0]
+    direct = integrated_gradients(str(model), str(tmp_path / "g0.fasta"), progress=False,
+                                  **SETTINGS).table("per_locus")
+    np.testing.assert_array_equal(_scores(out, "g0"), direct["score_sum"].to_numpy())
+    assert not np.allclose(_scores(out, "g0"), _scores(data["reference"], "g0"))
+    record = json.loads((out / "_run.json").read_text())
+    assert record["inputs"]["model"] == fingerprint(model)
+    assert {e["inputs"]["model"] for e in record["samples"].values()} == {fingerprint(model)}
+
+    # and then a resume with nothing changed redoes nothing
+    status, redo = _resume(manifest, model, out)
+    assert status.attrs["n_skipped"] == 3 and not redo
+    assert status["attempts"].tolist() == [2, 3, 3]
+
+
+def test_redo_that_fails_leaves_no_old_parts_and_old_runs_are_redone(data, tmp_path, capsys):
+    genomes = data["root"] / "genomes"
+    for i in range(2):
+        shutil.copy(genomes / f"g{i}.fasta", tmp_path / f"g{i}.fasta")
+    manifest = [{"sample_id": f"g{i}", "fasta": str(tmp_path / f"g{i}.fasta")} for i in range(2)]
+    model = shutil.copy(data["model"], tmp_path / "model.keras")
+    out = tmp_path / "o"
+    run_batch(manifest, model, out=out, settings=SETTINGS, progress=False)
+    # the new input is broken: the sample fails, and the old numbers are not served
+    (tmp_path / "g1.fasta").write_bytes(b"\x00\x01 not a fasta")
+    status, redo = _resume(manifest, model, out)
+    assert status.loc["g1", "status"] == "failed" and "SequenceError" in status.loc["g1", "error"]
+    assert status.loc["g1", "redone_reason"] == "fasta changed" and len(redo) == 1
+    assert read_batch(out, "per_locus")["sample_id"].unique().tolist() == ["g0"]
+    assert not (out / "per_locus" / "sample_id=g1").exists()
+    assert not (out / "summary" / "sample_id=g1").exists()
+    # a finished sample recorded without fingerprints (an older run) is redone; the CLI says so
+    record = json.loads((out / "_run.json").read_text())
+    del record["samples"]["g0"]["inputs"]
+    (out / "_run.json").write_text(json.dumps(record))
+    pd.DataFrame(manifest).to_csv(tmp_path / "m.csv", index=False)
+    capsys.readouterr()
+    with pytest.warns(DeepGInterpretWarning, match="g0: inputs not fingerprinted"):
+        assert main(["run", "--manifest", str(tmp_path / "m.csv"), "--model", str(model),
+                     "--target", "1", "--steps", "4", "--window-step", "25", "--out", str(out),
+                     ]) == 1  # g1 still fails
+    assert "1 redone because their inputs changed" in capsys.readouterr().out
+    status = batch_status(out).set_index("sample_id")
+    assert status.loc["g0", "attempts"] == 2
+    assert status.loc["g0", "redone_reason"] == "inputs not fingerprinted (an older run)"
+    assert status.loc["g1", "attempts"] == 3 and pd.isna(status.loc["g1", "redone_reason"])
+    # a finished sample whose FASTA was deleted is kept, with a warning
+    (tmp_path / "g0.fasta").unlink()
+    with pytest.warns(DeepGInterpretWarning, match=r"no longer exist.*g0 \(fasta\)"):
+        status = run_batch(manifest, model, out=out, settings=SETTINGS, progress=False)
+    assert status.set_index("sample_id").loc["g0", "status"] == "done"
+    assert "g0" in read_batch(out, "summary")["sample_id"].tolist()
+    # ... but not once the model changed: its old numbers would mix two models
+    _save_model(model, seed=3)
+    status, redo = _resume(manifest, model, out)
+    assert status.loc["g0", "status"] == "failed" and "g0.fasta" in status.loc["g0", "error"]
+    assert status.loc["g0", "redone_reason"] == "model, fasta changed"
+    assert not (out / "summary" / "sample_id=g0").exists()
+
+
+def test_fingerprint_rule_for_big_files_and_folders(tmp_path, monkeypatch):
+    small = tmp_path / "small.fasta"
+    small.write_text(">c\nACGT\n")
+    assert fingerprint(small) == "sha256:" + hashlib.sha256(small.read_bytes()).hexdigest()
+    os.utime(small, ns=(5, 5))  # whole-file hashes ignore the time stamp
+    assert fingerprint(small) == "sha256:" + hashlib.sha256(small.read_bytes()).hexdigest()
+    # above the limit: size, mtime_ns and the SHA-256 of the first and last MiB
+    monkeypatch.setattr(manifest_module, "FULL_HASH_LIMIT", 1 << 20)
+    big = tmp_path / "big.fasta"
+    data = bytearray(os.urandom(3 << 20))
+    big.write_bytes(bytes(data))
+    os.utime(big, ns=(10**18, 10**18))
+    before = fingerprint(big)
+    ends = hashlib.sha256(bytes(data[: 1 << 20]) + bytes(data[-(1 << 20):])).hexdigest()
+    assert before == f"size={3 << 20};mtime_ns={10**18};sha256-ends:{ends}"
+    data[(3 << 20) // 2] ^= 1  # the middle, with size and time stamp kept: not seen (documented)
+    big.write_bytes(bytes(data))
+    os.utime(big, ns=(10**18, 10**18))
+    assert fingerprint(big) == before
+    data[-1] ^= 1  # the last MiB: seen
+    big.write_bytes(bytes(data))
+    os.utime(big, ns=(10**18, 10**18))
+    assert fingerprint(big) != before
+    os.utime(big, ns=(10**18 + 1, 10**18 + 1))  # touched: counts as changed
+    assert fingerprint(big).startswith(f"size={3 << 20};mtime_ns={10**18 + 1};")
+    # a SavedModel folder: every file under it
+    saved = tmp_path / "saved"
+    (saved / "variables").mkdir(parents=True)
+    (saved / "saved_model.pb").write_bytes(b"graph")
+    (saved / "variables" / "variables.data").write_bytes(b"weights")
+    tree = fingerprint(saved)
+    assert tree.startswith("tree-sha256:")
+    (saved / "variables" / "variables.data").write_bytes(b"other weights")
+    assert fingerprint(saved) != tree
+    assert fingerprint(tmp_path / "nothing") is None
+
+
+def test_settings_are_compared_as_canonical_json(data, tmp_path):
+    assert canonical_json({"a": np.float32(0.1), "b": 50.0, "c": (1, 2)}) == \
+        canonical_json({"c": [1, 2], "b": 50, "a": 0.1})
+    assert canonical_json(float("nan")) == canonical_json(np.float64("nan"))
+    assert canonical_json(0.1) != canonical_json(0.1000001)
+    assert canonical_json(True) != canonical_json(1)
+    manifest = [{"sample_id": "g0", "fasta": str(data["root"] / "genomes" / "g0.fasta")}]
+    out = tmp_path / "o"
+    run_batch(manifest, data["model"], out=out, settings=SETTINGS, progress=False)
+    # R hands whole numbers over as doubles, numpy code as numpy scalars: the same settings
+    again = run_batch(manifest, data["model"], out=out, progress=False,
+                      settings={"target": np.int64(1), "steps": 4.0, "window_step": 25.0})
+    assert again.attrs["n_skipped"] == 1
+    with pytest.raises(InputError, match="other settings \\(steps: was 4, now 4.5\\)"):
+        run_batch(manifest, data["model"], out=out, settings={**SETTINGS, "steps": 4.5},
+                  progress=False)

@@ -235,6 +235,57 @@ def test_bedgraph_round_trip(tmp_path, per_locus):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.bedgraph", "t.bedgraph"]
 
 
+def _two_samples():
+    """A batch-style table: two samples whose contigs share the name ctgA."""
+    rng = np.random.default_rng(3)
+    one = pd.DataFrame({"seq_id": "ctgA", "position": np.arange(1, 41, dtype=np.int32)})
+    table = pd.concat([one.assign(sample_id="s1", score_sum=rng.normal(size=40)),
+                       one.assign(sample_id="s2", score_sum=rng.normal(size=40))],
+                      ignore_index=True)
+    table["sample_id"] = pd.Categorical(table["sample_id"], categories=["s1", "s2", "unused"])
+    return table[["sample_id", "seq_id", "position", "score_sum"]]
+
+
+def test_bedgraph_refuses_repeated_loci(tmp_path):
+    table = _two_samples()
+    with pytest.raises(InputError, match=r"repeated \(seq_id, position\) rows \(40 repeats, "
+                       r"e.g. seq_id 'ctgA' position 1\); the table holds 2 samples .*"
+                       r"by='sample_id'"):
+        write_bedgraph(table, tmp_path / "ig.bedgraph")
+    assert not list(tmp_path.iterdir())  # nothing written
+    # gene_scores refuses the same table through the same check
+    ann = pd.DataFrame({"seq_id": ["ctgA"], "gene_id": ["g"], "start": [1], "end": [10],
+                        "strand": ["+"]})
+    with pytest.raises(InputError, match=r"repeated \(seq_id, position\) rows.*2 samples"):
+        gene_scores(table, ann)
+
+
+def test_bedgraph_by_sample_writes_one_track_per_sample(tmp_path):
+    from deepg_interpret.io.file_sets import check_file_set
+
+    table = _two_samples()
+    files = write_bedgraph(table, tmp_path / "ig.bedgraph", by="sample_id")
+    assert {k: v.name for k, v in files.items()} == {"s1": "ig.s1.bedgraph",
+                                                      "s2": "ig.s2.bedgraph"}
+    for sample, path in files.items():  # each equals the sample's own track
+        alone = write_bedgraph(table[table["sample_id"] == sample].drop(columns="sample_id"),
+                               tmp_path / f"alone_{sample}.bedgraph")
+        mine, theirs = path.read_text().splitlines(), alone.read_text().splitlines()
+        assert mine[1:] == theirs[1:] and len(mine) == 41
+        assert f'name="{sample} score_sum"' in mine[0]
+    assert check_file_set(files["s1"])["metadata"]["tracks"] == ["s1", "s2"]
+    with pytest.raises(InputError, match="not a column of per_locus"):
+        write_bedgraph(table, tmp_path / "x.bedgraph", by="sample")
+    bad = table.assign(sample_id=table["sample_id"].astype(str).str.replace("s1", "s/1"))
+    with pytest.raises(InputError, match=r"\['s/1'\] cannot be part of a file name"):
+        write_bedgraph(bad, tmp_path / "x.bedgraph", by="sample_id")
+    # repeats within one track are still refused
+    with pytest.raises(InputError, match="repeated"):
+        write_bedgraph(pd.concat([table, table.iloc[:1]]), tmp_path / "y.bedgraph",
+                       by="sample_id")
+    assert not list(tmp_path.glob("[xy].*"))
+
+
 def test_genome_track_plot(per_locus, genes):
     from matplotlib.collections import PolyCollection
 

@@ -75,6 +75,31 @@ def test_explicit_baselines_are_averaged_linearly():
     assert res.settings["n_baselines"] == 3 and res.summary_table()["baseline"].iloc[0] == "explicit"
 
 
+def test_explicit_baselines_and_n_baselines_must_agree():
+    model, w = linear_model(keras_default(), maxlen=20)
+    x = random_one_hot(1, 20, seed=2)
+    bases = random_one_hot(2, 20, seed=5)
+    # fewer rows than asked for never runs with the rows it has
+    with pytest.raises(BaselineError, match=r"baseline holds 2 baselines \(fewer than "
+                       r"n_baselines = 5\); pass n_baselines=2 .* or an array with 5 rows"):
+        integrated_gradients(model, x, target=0, baseline=bases, n_baselines=5, steps=4,
+                             progress=False)
+    with pytest.raises(InputError, match=r"holds 1 baselines \(fewer than n_baselines = 3\)"):
+        integrated_gradients(model, x, target=0, baseline=random_one_hot(1, 20, seed=6),
+                             n_baselines=3, steps=4, progress=False)
+    with pytest.raises(BaselineError, match=r"holds 3 baselines \(more than n_baselines = 2\)"):
+        integrated_gradients(model, x, target=0, baseline=random_one_hot(3, 20, seed=7),
+                             n_baselines=2, steps=4, progress=False)
+    # n_baselines equal to the rows, or left at its default: the array's rows, averaged
+    given = integrated_gradients(model, x, target=0, baseline=bases, n_baselines=2, steps=4,
+                                 progress=False)
+    default = integrated_gradients(model, x, target=0, baseline=bases, steps=4, progress=False)
+    np.testing.assert_array_equal(given.attributions, default.attributions)
+    np.testing.assert_allclose(given.attributions[0], ((x[0] - bases) * w).mean(axis=0),
+                               rtol=1e-5, atol=1e-6)
+    assert given.settings["n_baselines"] == 2
+
+
 def motif_detector(k, maxlen=40):
     """ReLU(conv('ACG') - 2) -> global max: F = 1 when ACG is present, F(0) = 0."""
     model = k.Sequential([

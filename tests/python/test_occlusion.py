@@ -154,6 +154,9 @@ def test_set_models_occlude_the_members_concatenated():
     ({"window": 31}, InputError, "window = 31 is larger than sequence"),
     ({"window": 0}, InputError, "`window` must be >= 1"),
     ({"window": 5, "stride": 0}, InputError, "`stride` must be >= 1"),
+    ({"window": 10, "stride": 30}, InputError,
+     r"stride = 30 > window = 10 leaves bases uncovered .* pass stride <= window"),
+    ({"window": 5, "stride": 6}, InputError, r"stride = 6 > window = 5"),
     ({"window": 5, "baseline": "zeros"}, BaselineError, "Did you mean 'zero'"),
     ({"window": 5, "target": 3}, TargetError, "target"),
 ])

@@ -71,7 +71,8 @@ def add_run_parser(sub) -> None:
         description="Run one method over every genome of a manifest (CSV/TSV with sample_id, "
                     "fasta[, label, gff]) or a deepG label-folder tree, into a Parquet dataset "
                     "partitioned by sample_id. Re-running skips finished samples and retries "
-                    "failed ones.")
+                    "failed ones; a finished sample whose inputs changed (FASTA, GFF, model, "
+                    "background file: content fingerprints) is redone.")
     p.add_argument("--manifest", required=True, help="manifest CSV/TSV or label-folder root")
     p.add_argument("--model", required=True, help="checkpoint (.h5/.keras) or SavedModel dir")
     p.add_argument("--out", required=True, help="output folder (created; continued if it exists)")
@@ -189,8 +190,10 @@ def run_command(args) -> int:
     failed = status[status["status"] == "failed"]
     if not args.quiet:
         a = status.attrs
+        redone = (f", {a['n_redone']} redone because their inputs changed"
+                  if a.get("n_redone") else "")
         print(f"run {a.get('run_id')} in {a.get('out')}: {a['n_done']} done "
-              f"({a['n_skipped']} from earlier runs), {a['n_failed']} failed")
+              f"({a['n_skipped']} from earlier runs{redone}), {a['n_failed']} failed")
     for row in failed.itertuples():
         first_line = str(row.error).splitlines()[0] if row.error else ""
         print(f"failed: {row.sample_id}: {first_line}", file=sys.stderr)

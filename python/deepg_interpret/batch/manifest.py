@@ -15,10 +15,15 @@ its file name without the FASTA suffix and labelled by its class folder; a
 
 Files are not opened here: a missing or unreadable FASTA fails its own sample at run
 time (recorded with its error) instead of the whole run.
+
+:func:`fingerprint` gives the content fingerprint recorded for every input of a finished
+sample (FASTA, GFF, model, files named by the settings), so that a resumed run redoes a
+sample whose inputs changed instead of keeping the old numbers.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -33,6 +38,9 @@ from ..io.fasta import FASTA_SUFFIXES, is_fasta_name
 # characters every filesystem and every hive reader takes literally.
 _SAMPLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _GFF_SUFFIXES = (".gff3", ".gff", ".gff3.gz", ".gff.gz")
+#: Files up to this size are fingerprinted by the SHA-256 of all their bytes.
+FULL_HASH_LIMIT = 64 << 20
+_END_BYTES = 1 << 20  # bigger files: the SHA-256 of their first and last MiB
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,82 @@ class Sample:
     def as_dict(self) -> dict:
         return {"sample_id": self.sample_id, "fasta": self.fasta, "label": self.label,
                 "gff": self.gff}
+
+    def input_paths(self) -> dict[str, str | None]:
+        """The sample's own input files by role: ``{"fasta": ..., "gff": ... or None}``."""
+        return {"fasta": self.fasta, "gff": self.gff}
+
+    def fingerprints(self) -> dict[str, str | None]:
+        """:func:`fingerprint` of each of :meth:`input_paths` (None: no such file)."""
+        return {role: fingerprint(path) if path else None
+                for role, path in self.input_paths().items()}
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _sha256_ends(path: Path, size: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        digest.update(handle.read(_END_BYTES))
+        handle.seek(max(size - _END_BYTES, 0))
+        digest.update(handle.read(_END_BYTES))
+    return digest.hexdigest()
+
+
+def _file_fingerprint(path: Path) -> str:
+    info = path.stat()
+    if info.st_size <= FULL_HASH_LIMIT:
+        return "sha256:" + _sha256_file(path)
+    return (f"size={info.st_size};mtime_ns={info.st_mtime_ns};"
+            f"sha256-ends:{_sha256_ends(path, info.st_size)}")
+
+
+def fingerprint(path) -> str | None:
+    """Content fingerprint of an input file or folder; None when it does not exist.
+
+    - a file up to 64 MiB (:data:`FULL_HASH_LIMIT`): ``"sha256:<hex>"``, the SHA-256
+      of all its bytes;
+    - a bigger file: ``"size=<bytes>;mtime_ns=<ns>;sha256-ends:<hex>"``, its size,
+      modification time (nanoseconds) and the SHA-256 of its first and last MiB
+      (reading a multi-GB genome whole on every resume would cost more than it
+      protects): a change inside such a file that keeps its size, its time stamp and
+      its ends goes unnoticed, and merely touching it counts as a change;
+    - a folder (SavedModel): ``"tree-sha256:<hex>"``, the SHA-256 over the relative
+      path and fingerprint (by the rules above) of every file under it.
+
+    Equal fingerprints mean equal content (by these rules), whatever the path or
+    the file's time stamp (below 64 MiB).
+
+    Raises
+    ------
+    OSError
+        The path exists but cannot be read.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "g.fasta"
+    >>> _ = p.write_text(">c\\nACGT\\n")
+    >>> fingerprint(p)[:7], len(fingerprint(p))
+    ('sha256:', 71)
+    >>> fingerprint(p.with_name("none.fasta")) is None
+    True
+    """
+    path = Path(path)
+    if path.is_dir():
+        digest = hashlib.sha256()
+        for f in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(f"{f.relative_to(path).as_posix()}\t{_file_fingerprint(f)}\n".encode())
+        return "tree-sha256:" + digest.hexdigest()
+    if not path.exists():
+        return None
+    return _file_fingerprint(path)
 
 
 def check_sample_id(sample_id: str, where: str = "") -> str:
@@ -252,5 +336,5 @@ def read_samples(source) -> list[Sample]:
     )
 
 
-__all__ = ["Sample", "check_sample_id", "read_label_folders", "read_manifest_table",
-           "read_samples"]
+__all__ = ["FULL_HASH_LIMIT", "Sample", "check_sample_id", "fingerprint", "read_label_folders",
+           "read_manifest_table", "read_samples"]

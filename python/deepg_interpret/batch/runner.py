@@ -13,6 +13,12 @@ Workers compute (:func:`explain_sample`); each sample's parts are committed whol
 computed it (so that Parquet encoding, about a second per 1 Mbp genome, scales with
 the workers instead of capping a cluster at the driver's pace). The run manifest is
 written by the driver only, after each sample.
+
+Every sample's entry records the fingerprints of its inputs
+(:func:`~deepg_interpret.batch.manifest.fingerprint`): its FASTA and GFF (taken by the
+worker just before it reads them), the model file or SavedModel folder, and the files
+the settings name (``background``). A resumed run fingerprints the finished samples'
+inputs again and redoes those whose fingerprints differ (:func:`resume_plan`).
 """
 
 from __future__ import annotations
@@ -22,19 +28,20 @@ import os
 import platform
 import time
 import traceback
+import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from .._checks import check_choice, check_int, json_safe
-from ..errors import ArgumentTypeError, DeepGInterpretError, InputError
+from ..errors import ArgumentTypeError, DeepGInterpretError, DeepGInterpretWarning, InputError
 from ..genes import gene_scores
 from ..io.fasta import read_fasta
 from ..io.files import _now_iso
 from ..methods.registry import MethodSpec, get_method
-from .manifest import Sample, read_samples
+from .manifest import Sample, fingerprint, read_samples
 from .store import BatchStore, batch_status
 
 ENGINES = ("local", "ray")
@@ -43,6 +50,7 @@ ENGINES = ("local", "ray")
 _RUNTIME_KEYS = ("memory_budget", "batch_size")
 _NOT_SETTINGS = ("model", "sequences", "progress")
 _ENCODE_KEYS = ("maxlen", "window_step", "pad", "ambiguous", "unknown", "vocabulary")
+_MAX_LISTED = 20  # samples named one per line in the redo warning
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,9 @@ class BatchJob:
     #: Output folder when the worker commits its sample's parts itself (Ray: spreads the
     #: Parquet encoding over the workers); None: the driver commits.
     out: str | None = None
+    #: Fingerprints of the inputs every sample shares (``model``, ``background``, ...),
+    #: recorded with each sample's own (:func:`run_fingerprints`).
+    run_inputs: dict = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------- settings
@@ -131,17 +142,40 @@ def _tables(spec: MethodSpec, tables) -> tuple[str, ...]:
     return tables
 
 
-def _file_sha256(path: Path) -> str:
-    import hashlib
+def _existing_path(value) -> Path | None:
+    if not isinstance(value, (str, os.PathLike)):
+        return None
+    try:
+        path = Path(value)
+        return path.resolve() if path.exists() else None
+    except (OSError, ValueError):  # a long DNA string is no file name
+        return None
 
-    digest = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for f in files:
-        digest.update(str(f.relative_to(path) if path.is_dir() else "").encode())
-        with open(f, "rb") as handle:
-            for chunk in iter(lambda h=handle: h.read(1 << 20), b""):
-                digest.update(chunk)
-    return digest.hexdigest()
+
+def run_fingerprints(spec: MethodSpec, settings: dict, model_path: Path) -> dict:
+    """Fingerprints of the inputs every sample shares: ``model`` and the settings' files.
+
+    The settings' files are the values of the method's ``"sequences"`` options that
+    name an existing file or folder (IG's ``background`` FASTA); arrays and DNA
+    strings given inline are settings, compared as such.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from deepg_interpret.methods.registry import get_method
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "m.h5").write_bytes(b"weights"); _ = (d / "bg.fasta").write_text(">b\\nAC\\n")
+    >>> sorted(run_fingerprints(get_method("integrated_gradients"),
+    ...                         {"background": str(d / "bg.fasta")}, d / "m.h5"))
+    ['background', 'model']
+    """
+    out = {"model": fingerprint(model_path)}
+    for option in spec.options:
+        if option.kind == "sequences":
+            path = _existing_path(settings.get(option.name))
+            if path is not None:
+                out[option.name] = fingerprint(path)
+    return out
 
 
 def versions(engine: str) -> dict:
@@ -178,13 +212,16 @@ def explain_sample(adapter, job: BatchJob, sample: Sample) -> dict:
     """Run the job's method on one sample; never raises (errors become a failed outcome).
 
     Returns a dict: ``sample_id, status ("done"/"failed"), started, finished, seconds,
-    cpu_seconds, bases, n_sequences, error, worker`` (pid) and ``tables`` (name ->
+    cpu_seconds, bases, n_sequences, error, worker`` (pid), ``inputs`` (fingerprints:
+    the job's ``run_inputs`` plus ``fasta`` and ``gff``, taken before they are read, so
+    a file replaced during the work is redone next time) and ``tables`` (name ->
     DataFrame, done only).
     """
     started, t0, cpu0 = _now_iso(), time.perf_counter(), time.process_time()
     outcome = {"sample_id": sample.sample_id, "started": started, "bases": None,
                "n_sequences": None, "error": None, "tables": None, "worker": os.getpid()}
     try:
+        outcome["inputs"] = {**job.run_inputs, **sample.fingerprints()}
         records = read_fasta(sample.fasta, check_ids=True)
         outcome["bases"] = sum(len(seq) for _, seq in records)
         outcome["n_sequences"] = len(records)
@@ -212,6 +249,79 @@ def explain_sample(adapter, job: BatchJob, sample: Sample) -> dict:
     # shared machine, and what a dedicated core would need.
     outcome["cpu_seconds"] = round(time.process_time() - cpu0, 4)
     return outcome
+
+
+# ---------------------------------------------------------------------- resuming
+def changed_inputs(entry: dict, current: dict) -> list[str]:
+    """Roles (``fasta``, ``gff``, ``model``, ...) whose fingerprint differs from ``entry``'s.
+
+    ``["inputs"]`` when the entry recorded none (finished by an older version).
+    """
+    recorded = entry.get("inputs")
+    if not isinstance(recorded, dict):
+        return ["inputs"]
+    return [role for role in dict.fromkeys([*current, *recorded])
+            if current.get(role) != recorded.get(role)]
+
+
+def resume_plan(store: BatchStore, samples: list[Sample], run_inputs: dict
+                ) -> tuple[list[Sample], dict[str, str]]:
+    """The samples to compute now and, for finished ones redone, why (``"fasta changed"``).
+
+    Pending: every sample not finished, plus every finished one whose inputs'
+    fingerprints changed (a changed model or settings file redoes them all). A finished
+    sample whose FASTA or GFF no longer exists is kept as it is (inputs are often
+    deleted after a run) unless the model or a settings file changed too (then it is
+    redone, and fails: an output never mixes two models). Emits one
+    :class:`DeepGInterpretWarning` naming the redone samples and what changed, and one
+    for kept samples with missing inputs.
+    """
+    pending, reasons, missing = [], {}, []
+    for sample in samples:
+        if not store.is_finished(sample.sample_id):
+            pending.append(sample)
+            continue
+        own = sample.fingerprints()
+        changed = changed_inputs(store.samples()[sample.sample_id], {**run_inputs, **own})
+        if not changed:
+            continue
+        gone = [role for role, path in sample.input_paths().items()
+                if path and own[role] is None]
+        if gone and not any(role in run_inputs for role in changed):
+            missing.append(f"{sample.sample_id} ({', '.join(gone)})")
+            continue
+        pending.append(sample)
+        reasons[sample.sample_id] = ("inputs not fingerprinted (an older run)"
+                                     if changed == ["inputs"]
+                                     else ", ".join(changed) + " changed")
+    if reasons:
+        warnings.warn(_redo_message(reasons, run_inputs, samples), DeepGInterpretWarning,
+                      stacklevel=3)
+    if missing:
+        warnings.warn(
+            f"{len(missing)} finished sample(s) have input files that no longer exist and "
+            f"are kept as they are: {', '.join(missing[:_MAX_LISTED])}"
+            + (" ..." if len(missing) > _MAX_LISTED else "") + ".",
+            DeepGInterpretWarning, stacklevel=3)
+    return pending, reasons
+
+
+def _redo_message(reasons: dict[str, str], run_inputs: dict, samples: list[Sample]) -> str:
+    paths = {s.sample_id: s.input_paths() for s in samples}
+    lines = []
+    for sample_id, reason in list(reasons.items())[:_MAX_LISTED]:
+        roles = reason.removesuffix(" changed").split(", ")
+        where = [str(paths[sample_id].get(r)) for r in roles if paths[sample_id].get(r)]
+        lines.append(f"  {sample_id}: {reason}" + (f" ({', '.join(where)})" if where else ""))
+    if len(reasons) > _MAX_LISTED:
+        lines.append(f"  ... and {len(reasons) - _MAX_LISTED} more")
+    shared = sorted({r for reason in reasons.values() for r in reason.removesuffix(" changed")
+                     .split(", ") if r in run_inputs})
+    note = (f" The {' and '.join(shared)} changed since they were computed, so every "
+            "finished sample is redone." if shared else "")
+    return (f"redoing {len(reasons)} finished sample(s) whose inputs changed since they were "
+            f"computed (their old results are replaced; see the status column "
+            f"redone_reason).{note}\n" + "\n".join(lines))
 
 
 # ---------------------------------------------------------------------- local engine
@@ -281,7 +391,8 @@ def run_batch(samples, model, *, method: str = "integrated_gradients", out,
     model : str or path
         Model file (``.keras``, ``.h5``) or SavedModel folder; every worker loads it
         once (on a cluster it must be readable by every node, as must the FASTA files,
-        and ``out`` writable: Ray actors write their samples' parts).
+        and ``out`` writable: Ray actors write their samples' parts). A model object in
+        memory is refused (it could not be fingerprinted or sent to workers): save it.
     method : str
         A registered method (:func:`~deepg_interpret.method_names`) or its CLI name
         (``ig``). Default ``"integrated_gradients"``.
@@ -291,7 +402,8 @@ def run_batch(samples, model, *, method: str = "integrated_gradients", out,
         The method's arguments: ``target`` plus its options (``steps``, ``baseline``,
         ...) and encoding options (``window_step``, ``pad``, ...). Defaults are
         filled in and recorded; ``memory_budget``/``batch_size`` may change between
-        runs (they do not change results), everything else may not.
+        runs (they do not change results), everything else may not (compared as
+        canonical JSON, so ``50`` and ``50.0`` or a float32 and its decimal are equal).
     tables : None, "all", str or list of str
         Tables to write. Default: all but the per-base ``attribution`` table. With
         a GFF per sample (and ``per_locus`` among the tables), a ``genes`` table
@@ -318,8 +430,30 @@ def run_batch(samples, model, *, method: str = "integrated_gradients", out,
     pandas.DataFrame
         Per-sample status of this manifest's samples: ``sample_id, label, status,
         started, finished, seconds, cpu_seconds, bases, n_sequences, attempts, error,
-        fasta, gff``;
-        ``attrs`` holds ``out``, ``run_id``, ``n_done``, ``n_failed``, ``n_skipped``.
+        redone_reason, fasta, gff``;
+        ``attrs`` holds ``out``, ``run_id``, ``n_done``, ``n_failed``, ``n_skipped``,
+        ``n_redone``.
+
+    Warns
+    -----
+    DeepGInterpretWarning
+        When finished samples are redone because their inputs changed (naming each
+        sample and what changed), and when a finished sample's input files are gone.
+
+    Notes
+    -----
+    Resuming. Every finished sample's entry in ``_run.json`` records a fingerprint
+    of each of its inputs: its FASTA and GFF, the model (file, or SavedModel folder:
+    every file under it), and the files the settings name (``background``). A file
+    up to 64 MiB is fingerprinted by the SHA-256 of all its bytes; a bigger one by its
+    size, its modification time (ns) and the SHA-256 of its first and last MiB
+    (:func:`~deepg_interpret.batch.manifest.fingerprint`). A re-run skips a finished
+    sample only when all its fingerprints are unchanged; otherwise it is computed
+    again, its partitions replaced whole, ``attempts`` counts up and
+    ``redone_reason`` says what changed (``"fasta changed"``, ``"model changed"``:
+    a changed model or settings file redoes every sample). Fingerprinting reads every
+    finished sample's inputs once per re-run. A finished sample whose FASTA or GFF no
+    longer exists is kept (with a warning).
 
     Examples
     --------
@@ -352,31 +486,39 @@ def run_batch(samples, model, *, method: str = "integrated_gradients", out,
                          "TensorFlow already uses every core.")
     if threads_per_worker is None and engine == "ray":
         threads_per_worker = 1  # one actor per CPU: each takes its share, not every core
+    # Fingerprinted before any worker loads the model: a file replaced later is redone.
+    run_inputs = run_fingerprints(spec, complete, model_path)
     job = BatchJob(spec.name, str(model_path), complete, runtime, table_names, with_genes,
                    threads_per_worker,
-                   out=str(Path(out).resolve()) if engine == "ray" else None)
+                   out=str(Path(out).resolve()) if engine == "ray" else None,
+                   run_inputs=run_inputs)
     # Fail before any work on a model that does not load or a target it lacks.
     adapter = load_job_model(BatchJob(spec.name, str(model_path), complete, runtime, table_names),
                              class_names=complete.get("class_names"))
     if "target" in complete:
         adapter.resolve_target(complete["target"])
     identity = {"method": spec.name, "settings": json_safe(complete),
-                "model_sha256": _file_sha256(model_path),
                 "tables": list(table_names) + (["genes"] if with_genes else [])}
-    extra = {"model": str(model_path), "engine": engine, "versions": versions(engine)}
+    extra = {"model": str(model_path), "inputs": run_inputs, "engine": engine,
+             "versions": versions(engine)}
 
     store = BatchStore(out)
     with store.open(identity, extra, overwrite=overwrite, lock_timeout=lock_timeout):
-        pending = [s for s in sample_list if not store.is_finished(s.sample_id)]
+        pending, redo = resume_plan(store, sample_list, run_inputs)
         n_skipped = len(sample_list) - len(pending)
         bar = _Progress(len(sample_list), n_skipped, progress and bool(pending))
         by_id = {s.sample_id: s for s in sample_list}
 
         def on_start(sample: Sample) -> None:
             previous = store.samples().get(sample.sample_id, {})
-            # Not flushed to disk: losing a "running" mark loses nothing finished.
+            reason = redo.get(sample.sample_id)
+            if reason is None and previous.get("status") == "running":
+                reason = previous.get("redone_reason")  # a redo killed midway, resumed
+            # Not flushed to disk: losing a "running" mark loses nothing finished (a redo
+            # is flushed: its entry no longer vouches for the parts being replaced).
             store.update({**sample.as_dict(), "status": "running", "started": _now_iso(),
-                          "attempts": int(previous.get("attempts") or 0) + 1}, sync=False)
+                          "attempts": int(previous.get("attempts") or 0) + 1,
+                          "redone_reason": reason}, sync=reason is not None)
 
         def on_result(outcome: dict) -> None:
             tables_out = outcome.pop("tables", None)
@@ -386,6 +528,11 @@ def run_batch(samples, model, *, method: str = "integrated_gradients", out,
                     store.commit(sample.sample_id, tables_out)
                 except (OSError, ValueError, ImportError) as err:
                     outcome.update(status="failed", error=f"writing the tables failed: {err!r}")
+            if outcome["status"] != "done":  # no part of an earlier attempt stays visible
+                try:
+                    store.remove_parts(sample.sample_id)
+                except OSError:
+                    pass
             entry = store.samples().get(sample.sample_id, {})
             outcome["tables"] = list(tables_out) if outcome["status"] == "done" else []
             store.update({**entry, **sample.as_dict(), **outcome})
@@ -405,9 +552,11 @@ def run_batch(samples, model, *, method: str = "integrated_gradients", out,
     status = status[status["sample_id"].isin(order)]
     status = status.sort_values("sample_id", key=lambda c: c.map(order)).reset_index(drop=True)
     status.attrs.update(out=str(out), n_done=int((status["status"] == "done").sum()),
-                        n_failed=int((status["status"] == "failed").sum()), n_skipped=n_skipped)
+                        n_failed=int((status["status"] == "failed").sum()), n_skipped=n_skipped,
+                        n_redone=len(redo))
     return status
 
 
-__all__ = ["BatchJob", "ENGINES", "default_tables", "explain_sample", "method_settings",
-           "resolve_method", "run_batch", "run_local", "versions"]
+__all__ = ["BatchJob", "ENGINES", "changed_inputs", "default_tables", "explain_sample",
+           "method_settings", "resolve_method", "resume_plan", "run_batch", "run_fingerprints",
+           "run_local", "versions"]

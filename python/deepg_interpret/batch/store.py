@@ -17,18 +17,27 @@ manifest says so, and the manifest is rewritten atomically
 any moment (SIGKILL included) keeps every finished sample, and the next run removes
 the temporaries and redoes the sample that was in flight. :func:`read_batch`
 returns finished samples only.
+
+Each finished sample's entry records the content fingerprints of its inputs
+(``inputs``: FASTA, GFF, model, files named by the settings; see
+:func:`deepg_interpret.batch.manifest.fingerprint`). A later run redoes a finished
+sample whose inputs changed, replacing its partitions whole, and says why in the
+status table's ``redone_reason``; the settings, by contrast, must stay the same
+(compared as canonical JSON, :func:`canonical_json`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import shutil
 import uuid
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .._checks import json_safe
@@ -40,8 +49,16 @@ from ..io.locks import output_lock
 RUN_FILE = "_run.json"
 PART_NAME = "part-0.parquet"
 FORMAT = "deepg-interpret batch run"
-#: Settings that must match for a later run to continue an existing output.
-IDENTITY_KEYS = ("method", "settings", "model_sha256", "tables")
+#: Settings that must match for a later run to continue an existing output. The model
+#: is not among them: a changed model file redoes every sample (its fingerprint is one
+#: of each sample's ``inputs``).
+IDENTITY_KEYS = ("method", "settings", "tables")
+#: Entries of ``extra`` that describe the latest invocation (updated on every run).
+_CURRENT_KEYS = ("model", "inputs")
+#: Status columns of :func:`batch_status`, in order.
+STATUS_COLUMNS = ("sample_id", "label", "status", "started", "finished", "seconds",
+                  "cpu_seconds", "bases", "n_sequences", "attempts", "error", "redone_reason",
+                  "fasta", "gff")
 
 
 def partition_dir(root, table: str, sample_id: str) -> Path:
@@ -95,9 +112,11 @@ class BatchStore:
              lock_timeout: float | None = 0):
         """Lock the folder, clean up after killed runs, check or start the run manifest.
 
-        ``identity`` (method, settings, model checksum, tables) must equal the
-        existing run's, else :class:`InputError` (or, with ``overwrite=True``, the
-        old output is removed and a new run starts).
+        ``identity`` (method, settings, tables) must equal the existing run's
+        (:func:`canonical_json`), else :class:`InputError` (or, with
+        ``overwrite=True``, the old output is removed and a new run starts).
+        ``extra`` (model, engine, versions, run-wide ``inputs`` fingerprints) is
+        recorded; its ``model`` and ``inputs`` describe the latest invocation.
         """
         if self.root.exists() and not self.root.is_dir():
             raise InputError(f"--out {str(self.root)!r} is a file; give a folder.")
@@ -117,12 +136,13 @@ class BatchStore:
             if record:
                 _check_identity(record, identity, self.root)
                 _note_versions(record, extra.get("versions", {}))
+                record.update({k: extra[k] for k in _CURRENT_KEYS if k in extra})
             else:
                 record = {"format": FORMAT, "run_id": uuid.uuid4().hex[:12],
                           "created": _now_iso(), **identity, **extra, "samples": {}}
             record.setdefault("invocations", []).append(
                 {"started": _now_iso(), "engine": extra.get("engine"),
-                 "versions": extra.get("versions")})
+                 "versions": extra.get("versions"), "inputs": extra.get("inputs")})
             self.record = record
             self.save()
             yield self
@@ -159,7 +179,12 @@ class BatchStore:
         self.save(sync)
 
     def commit(self, sample_id: str, tables: dict[str, pd.DataFrame]) -> None:
-        """Write the parts of one sample, each partition renamed into place whole."""
+        """Write the parts of one sample, each partition renamed into place whole.
+
+        A sample committed again (retried, or redone because its inputs changed) has
+        each old partition replaced by the new one, and its partitions of tables it no
+        longer has (a ``genes`` table after its GFF was dropped) removed.
+        """
         for name, frame in tables.items():
             table_dir = self.root / name
             table_dir.mkdir(parents=True, exist_ok=True)
@@ -171,14 +196,36 @@ class BatchStore:
                 _fsync(tmp / PART_NAME)
                 _fsync(tmp)
                 if final.exists():  # a retried sample: move the old part aside first
-                    old = table_dir / f".{final.name}.{uuid.uuid4().hex[:12]}.tmp"
-                    os.replace(final, old)
-                    shutil.rmtree(old, ignore_errors=True)
+                    _remove_dir(final)
                 os.replace(tmp, final)
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
             _fsync(table_dir)
+        self.remove_parts(sample_id, keep=tuple(tables))
+
+    def remove_parts(self, sample_id: str, keep: tuple[str, ...] = ()) -> list[str]:
+        """Remove the sample's partitions of every table but ``keep``; their table names.
+
+        Called for a sample whose new attempt failed or wrote fewer tables, so that no
+        partition of an old attempt stays visible to dataset readers.
+        """
+        removed = []
+        for table_dir in sorted(p for p in self.root.iterdir()
+                                if p.is_dir() and not p.name.startswith((".", "_"))):
+            final = partition_dir(self.root, table_dir.name, sample_id)
+            if table_dir.name not in keep and final.exists():
+                _remove_dir(final)
+                _fsync(table_dir)
+                removed.append(table_dir.name)
+        return removed
+
+
+def _remove_dir(final: Path) -> None:
+    """Rename a partition aside (one atomic step), then delete it."""
+    old = final.parent / f".{final.name}.{uuid.uuid4().hex[:12]}.tmp"
+    os.replace(final, old)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _write_synced(tmp: Path, text: str, sync: bool = True) -> None:
@@ -189,8 +236,47 @@ def _write_synced(tmp: Path, text: str, sync: bool = True) -> None:
             os.fsync(handle.fileno())
 
 
+def _canonical(value):
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if not isinstance(value, float):
+        return value
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value.is_integer() and abs(value) < 2 ** 53:
+        return int(value)  # 50.0 and 50 (and -0.0 and 0) are one setting
+    single = np.float32(value)
+    if float(single) == value:  # a float32 value widened to float64: its shortest float32 text
+        return float(str(single))
+    return value
+
+
+def canonical_json(value) -> str:
+    """One text per setting value: keys sorted, floats by their shortest ``repr``.
+
+    What a resumed run compares its settings by, so that the same settings given
+    another way compare equal: ``50`` and ``50.0``, NaN and NaN, a float32 value
+    and the decimal it was written as (``np.float32(0.1)`` and ``0.1``), tuples and
+    lists, numpy scalars and Python numbers.
+
+    Examples
+    --------
+    >>> canonical_json({"steps": 50.0, "x": np.float32(0.1)}) == canonical_json({"x": 0.1, "steps": 50})
+    True
+    >>> canonical_json([float("nan")])
+    '["NaN"]'
+    """
+    return json.dumps(_canonical(json_safe(value)), sort_keys=True, separators=(",", ":"),
+                      allow_nan=False)
+
+
 def _check_identity(record: dict, identity: dict, root: Path) -> None:
-    differ = [k for k in IDENTITY_KEYS if json_safe(record.get(k)) != json_safe(identity.get(k))]
+    differ = [k for k in IDENTITY_KEYS
+              if canonical_json(record.get(k)) != canonical_json(identity.get(k))]
     if not differ:
         return
     changes = []
@@ -199,7 +285,7 @@ def _check_identity(record: dict, identity: dict, root: Path) -> None:
         if isinstance(before, dict) and isinstance(now, dict):  # name the settings that differ
             changes += [f"{name}: was {before.get(name)!r}, now {now.get(name)!r}"
                         for name in sorted(set(before) | set(now))
-                        if before.get(name) != now.get(name)]
+                        if canonical_json(before.get(name)) != canonical_json(now.get(name))]
         else:
             changes.append(f"{k}: was {before!r}, now {now!r}")
     details = "; ".join(changes)
@@ -226,8 +312,10 @@ def batch_status(out) -> pd.DataFrame:
     """Per-sample status of a batch output: one row per sample of the run manifest.
 
     Columns ``sample_id, label, status, started, finished, seconds, cpu_seconds, bases,
-    n_sequences, attempts, error, fasta, gff``
-    (``status`` is ``done``, ``failed`` or ``running``: a run was killed during it).
+    n_sequences, attempts, error, redone_reason, fasta, gff``
+    (``status`` is ``done``, ``failed`` or ``running``: a run was killed during it;
+    ``redone_reason`` says why a sample finished by an earlier run was computed again,
+    e.g. ``"fasta changed"`` or ``"model changed"``, and is empty otherwise).
 
     Examples
     --------
@@ -236,8 +324,7 @@ def batch_status(out) -> pd.DataFrame:
     ['sample_id', 'label', 'status']
     """
     record = BatchStore(out).load()
-    cols = ["sample_id", "label", "status", "started", "finished", "seconds", "cpu_seconds",
-            "bases", "n_sequences", "attempts", "error", "fasta", "gff"]
+    cols = list(STATUS_COLUMNS)
     rows = [{c: e.get(c) for c in cols} for e in record.get("samples", {}).values()]
     frame = pd.DataFrame(rows, columns=cols)
     for c in ("bases", "n_sequences", "attempts"):
@@ -322,4 +409,5 @@ def read_batch(out, table: str | None = None, *, samples=None) -> pd.DataFrame:
     return combined
 
 
-__all__ = ["BatchStore", "batch_status", "partition_dir", "read_batch", "RUN_FILE", "PART_NAME"]
+__all__ = ["BatchStore", "STATUS_COLUMNS", "batch_status", "canonical_json", "partition_dir",
+           "read_batch", "RUN_FILE", "PART_NAME"]

@@ -140,6 +140,22 @@ def _explicit_baseline(baseline, item: tuple) -> np.ndarray:
     return explicit
 
 
+def _explicit_count(rows: int, n_baselines: int) -> int:
+    """Baselines of an explicit ``(k, L, C)`` array: its ``k`` rows.
+
+    ``n_baselines`` 1 (the default) means "the array's rows"; any other value must
+    equal ``k``: an array with fewer (or more) rows never runs silently with ``k``.
+    """
+    if n_baselines not in (1, rows):
+        fewer = "fewer" if rows < n_baselines else "more"
+        raise BaselineError(
+            f"baseline holds {rows} baselines ({fewer} than n_baselines = {n_baselines}); "
+            f"pass n_baselines={rows} (or leave it out: an explicit array's rows are its "
+            f"baselines), or an array with {n_baselines} rows."
+        )
+    return rows
+
+
 def integrated_gradients_arrays(adapter: ModelAdapter, inputs: EncodedSequences, *, target: int,
                                 baseline="zero", steps: int = 50, n_baselines: int = 1,
                                 method: str = "trapezoid", seed=None, background=None,
@@ -160,7 +176,7 @@ def integrated_gradients_arrays(adapter: ModelAdapter, inputs: EncodedSequences,
     if not isinstance(baseline, str):
         baseline = _explicit_baseline(baseline, item)
         if baseline.ndim == 3:
-            n_baselines = baseline.shape[0]
+            n_baselines = _explicit_count(baseline.shape[0], n_baselines)
     seeds = list(seed) if isinstance(seed, PerRow) else np.random.SeedSequence(seed).spawn(n)
     vocabulary = inputs.vocabulary
     # Baselines are regenerated from their per-sequence seed when needed again (the F(x')
@@ -269,7 +285,9 @@ def integrated_gradients(model, sequences, *, target, baseline="zero", steps: in
         Quadrature steps (trapezoid uses ``steps + 1`` points). Default 50, at most
         100,000.
     n_baselines : int
-        Baselines per sequence (random baselines only); IG is averaged over them.
+        Baselines per sequence (random baselines); IG is averaged over them. Default 1.
+        An explicit ``(k, L, C)`` array brings its own ``k`` baselines: leave
+        ``n_baselines`` at 1 or pass ``k``; another value raises :class:`BaselineError`.
     method : str
         ``"trapezoid"`` (deepG), ``"left"``, ``"right"``, ``"midpoint"`` or
         ``"gauss_legendre"`` (reaches a given completeness gap with fewer steps).

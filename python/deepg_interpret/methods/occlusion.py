@@ -113,9 +113,10 @@ def occlusion(model, sequences, *, target, window: int = 10, stride: int | None 
     window : int
         Bases erased at once. Default 10; at most the sequence length.
     stride : int, optional
-        Bases between window starts. Default None: ``max(1, window // 2)``. A last
-        window flush with the sequence end is added when needed, so every base is
-        covered.
+        Bases between window starts, at most ``window`` (a larger stride would leave
+        bases between the windows uncovered: :class:`InputError`). Default None:
+        ``max(1, window // 2)``. A last window flush with the sequence end is added
+        when needed, so every base is covered.
     baseline : str
         What replaces the window: ``"zero"`` (deepG's blank, all-zero rows; the
         default), ``"uniform"`` (``1/C`` per channel), ``"shuffle"`` (the window's
@@ -145,6 +146,12 @@ def occlusion(model, sequences, *, target, window: int = 10, stride: int | None 
     """
     window = check_int(window, "window", 1)
     stride = max(1, window // 2) if stride is None else check_int(stride, "stride", 1)
+    if stride > window:
+        raise InputError(
+            f"stride = {stride} > window = {window} leaves bases uncovered (the {stride - window} "
+            f"bases between two windows are never erased); pass stride <= window (e.g. "
+            f"stride={window}) or window >= {stride}"
+        )
     baseline = check_choice(baseline, "baseline", OCCLUSION_BASELINES, BaselineError)
     seed = check_seed(seed)
     prepared = prepare(model, sequences, output=output, class_names=class_names,
