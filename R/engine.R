@@ -64,7 +64,9 @@ dgi_engine <- function() {
   }
   # `engine` is NULL when Python was already running without the engine at load
   # time (the engine may have been installed into it since).
-  engine %||% (.dgi$engine <- .dgi$engine %||% reticulate::import("deepg_interpret"))
+  eng <- engine %||% (.dgi$engine <- .dgi$engine %||% reticulate::import("deepg_interpret"))
+  if (is.null(.dgi$device_reporter)) register_device_reporter()
+  eng
 }
 
 python_in_use <- function() {

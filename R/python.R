@@ -54,3 +54,28 @@ py_versions_fallback <- function() {
     engine_path = origin
   )
 }
+
+# The engine says once per session, at the first model load, which TensorFlow runs on
+# which device ("deepg-interpret: TensorFlow 2.21.0 on CPU (no GPU found)"): as an R
+# message, so suppressMessages() hides it, as does options(deepGinterpret.quiet = TRUE)
+# or the environment variable DEEPG_INTERPRET_QUIET=1. Engines without the hook: nothing.
+register_device_reporter <- function() {
+  .dgi$device_reporter <- FALSE
+  runtime <- tryCatch(reticulate::import("deepg_interpret.io.tf_runtime", convert = FALSE),
+                      error = function(e) NULL)
+  if (is.null(runtime) || !reticulate::py_has_attr(runtime, "set_reporter")) {
+    return(invisible(FALSE))
+  }
+  ok <- tryCatch({
+    runtime$set_reporter(reticulate::py_func(dgi_report_device))
+    TRUE
+  }, error = function(e) FALSE)
+  .dgi$device_reporter <- ok
+  invisible(ok)
+}
+
+# The engine's device line, as an R message (unless options(deepGinterpret.quiet = TRUE)).
+dgi_report_device <- function(line) {
+  if (!isTRUE(getOption("deepGinterpret.quiet"))) message(as.character(line))
+  NULL
+}

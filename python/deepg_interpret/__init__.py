@@ -7,10 +7,18 @@ Public API (numpy/pandas in, tidy DataFrames out)::
     result = integrated_gradients(model, "seqs.fasta", target="motif", baseline="dinuc_shuffle")
     result.per_locus_table()
 """
+# ruff: noqa: E402
+# (E402: TensorFlow's console set-up below runs before the other imports.)
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+# Before anything imports TensorFlow: its start-up noise off the console (the user's
+# TF_CPP_MIN_LOG_LEVEL wins; see io/tf_runtime.py).
+from .io import tf_runtime as _tf_runtime
+
+_tf_runtime.prepare()
 
 from . import gia
 from .batch import batch_status, read_batch, run_batch

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ArgumentTypeError, InputError
+from .errors import ArgumentTypeError, BaselineError, InputError
 
 
 def as_generator(seed: Any, arg: str = "seed") -> np.random.Generator:
@@ -136,6 +136,55 @@ def check_choice(value, name: str, choices, error: type = InputError) -> str:
     """``value`` if it is one of ``choices``, else ``error`` (an InputError) listing them."""
     if not isinstance(value, str) or value not in choices:
         close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        guess = close[0] if close else _scalar_guess(value, choices)
+        hint = f" Did you mean {guess!r}?" if guess else ""
         raise error(f"{name} = {value!r} is unknown; choose one of {tuple(choices)}.{hint}")
     return value
+
+
+def _scalar_guess(value, names) -> str | None:
+    """The baseline name a scalar probably meant: None/0/False -> 'zero', 0.25 -> 'uniform'."""
+    if isinstance(value, str):
+        return None
+    try:
+        number = None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+    guess = None
+    if number is None or number == 0:
+        guess = "zero"
+    elif abs(number - 0.25) < 1e-6:
+        guess = "uniform"
+    return guess if guess in tuple(str(n) for n in names) else None
+
+
+def check_baseline_name(baseline, names, arg: str = "baseline"):
+    """``baseline`` unless it is a scalar or None, which raise listing the valid ``names``.
+
+    A name or array passes (the resolver checks it); ``None``, ``0``, ``0.5``, ``True``
+    are no baseline (``np.asarray(None)`` would be an array of shape ``()``): raise
+    :class:`BaselineError` with the names and the nearest one (``0`` / None -> ``'zero'``,
+    ``0.25`` -> ``'uniform'``). Unknown names get the nearest name too.
+
+    Examples
+    --------
+    >>> check_baseline_name("zero", ("zero", "uniform"))
+    'zero'
+    """
+    names = tuple(names)
+    if isinstance(baseline, str):
+        if baseline not in names:
+            close = difflib.get_close_matches(baseline, names, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise BaselineError(
+                f"`{arg}` = {baseline!r} is not a baseline name; choose one of {names} or pass "
+                f"an array of the sequence's shape (L, C).{hint}")
+        return baseline
+    scalar = baseline is None or np.ndim(baseline) == 0
+    if not scalar:
+        return baseline
+    guess = _scalar_guess(baseline, names)
+    hint = f" Did you mean {guess!r}?" if guess else ""
+    raise BaselineError(
+        f"`{arg}` = {baseline!r} is not a baseline; choose one of {names} or pass an array "
+        f"of the sequence's shape (L, C) (or (n_baselines, L, C)).{hint}")

@@ -189,8 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     from .errors import DeepGInterpretError
+    from .io import tf_runtime
 
     args = build_parser().parse_args(argv)
+    # The device line ("deepg-interpret: TensorFlow ... on CPU") goes to stderr, never to
+    # stdout's tables; --quiet (or DEEPG_INTERPRET_QUIET=1) drops it.
+    previous = tf_runtime.set_reporter(_silent) if getattr(args, "quiet", False) else None
     try:
         return args.func(args)
     except DeepGInterpretError as exc:
@@ -200,6 +204,13 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("deepg-interpret: interrupted; no partial output was committed", file=sys.stderr)
         return 130
+    finally:
+        if getattr(args, "quiet", False):
+            tf_runtime.set_reporter(previous)
+
+
+def _silent(line: str) -> None:
+    """The device line's reporter under --quiet."""
 
 
 if __name__ == "__main__":  # pragma: no cover

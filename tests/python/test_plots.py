@@ -235,3 +235,24 @@ def test_save_figure_errors(per_locus, tmp_path):
         save_figure(fig.axes[0], tmp_path / "figure.png")
     with pytest.raises(ArgumentTypeError, match="`path` must be a file path"):
         save_figure(fig, 3)
+
+
+@pytest.mark.parametrize("pwm", ["TAGCGAGTATAC", pd.DataFrame({
+    "position": np.repeat([122, 123, 124], 4), "base": list("ACGT") * 3,
+    "probability": [0.1, 0.7, 0.1, 0.1, 0.25, 0.25, 0.25, 0.25, 0.0, 0.9, 0.1, 0.0]})])
+def test_plot_pwm_shows_the_first_and_last_letter_whole(pwm):
+    """The x-limits hold every letter with a margin (logomaker's end at the outer letters'
+    edges, where the axes clipped the side of a final C or G)."""
+    from deepg_interpret.plots import plot_pwm
+
+    ax = plot_pwm(pwm).axes[0]
+    ax.figure.canvas.draw()
+    to_data = ax.transData.inverted()
+    left, right = np.inf, -np.inf
+    for patch in ax.patches:
+        box = patch.get_path().get_extents(patch.get_transform())
+        (x0, _), (x1, _) = to_data.transform([[box.x0, box.y0], [box.x1, box.y1]])
+        left, right = min(left, x0), max(right, x1)
+    lo, hi = ax.get_xlim()
+    assert lo < left - 0.1 and right + 0.1 < hi
+    assert hi - lo < (right - left) + 1.0  # a margin, not a wide gap

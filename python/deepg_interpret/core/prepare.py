@@ -35,7 +35,8 @@ class EncodeOptions:
         Encoding of N and IUPAC codes (deepG's ``ambiguous_nuc``). Default "zero".
     unknown : {"warn", "ambiguous", "error"}
         Characters that are neither vocabulary letters nor IUPAC codes: ambiguous
-        with a warning (default, as deepG encodes them), quietly, or an error.
+        with a warning (default, as deepG encodes them), quietly, or an error. Input
+        that is not DNA (digits, spaces inside, a protein) raises unless "ambiguous".
     vocabulary : sequence of str, optional
         Channel letters in order. Default: ``A, C, G, T`` for 4-channel models;
         models with other channel counts need it for DNA strings (arrays get
@@ -53,17 +54,25 @@ class EncodeOptions:
     seq_ids: tuple | None = None
 
     @classmethod
-    def from_kwargs(cls, options: dict, *, function: str = "this function") -> EncodeOptions:
-        """Options from keyword arguments; unknown names raise with the valid ones."""
+    def from_kwargs(cls, options: dict, *, function: str = "this function",
+                    parameters=None) -> EncodeOptions:
+        """Options from keyword arguments; unknown names raise with the valid ones.
+
+        ``parameters``: the calling method's own argument names; a typo is matched
+        against them first (``n_steps`` -> ``steps``), then against the encoding options.
+        """
         names = [f.name for f in fields(cls)]
         unknown = [k for k in options if k not in names]
         if unknown:
             name = unknown[0]
-            close = difflib.get_close_matches(name, names, n=1)
+            own = [p for p in (parameters or ()) if p not in names]
+            close = (difflib.get_close_matches(name, own, n=1)
+                     or difflib.get_close_matches(name, names, n=1))
             hint = f" Did you mean {close[0]!r}?" if close else ""
+            listed = f" Its own arguments are {own};" if own else ""
             raise ArgumentTypeError(
-                f"{function}() got an unexpected argument {name!r}.{hint} Encoding options are "
-                f"{names}; see help({function}) for the method's own arguments"
+                f"{function}() got an unexpected argument {name!r}.{hint}{listed} Encoding "
+                f"options are {names}; see help({function})"
             )
         values = dict(options)
         for key in ("vocabulary", "seq_ids"):
@@ -147,8 +156,35 @@ def encode_for(adapter: ModelAdapter, sequences, options: EncodeOptions) -> Enco
     return inputs
 
 
+# Arguments every method has that are no typo target (the data, not a setting).
+_NOT_SUGGESTED = ("model", "sequences", "sequence", "encode_options", "kwargs")
+
+
+def method_parameters(function: str, depth: int = 8) -> tuple[str, ...]:
+    """The argument names of the calling public function called ``function``.
+
+    Walks up the call stack (a method may call :func:`prepare` through a helper) to
+    the first frame running a function of that name; () when there is none.
+    """
+    import sys
+
+    try:
+        frame = sys._getframe(1)
+    except ValueError:  # pragma: no cover
+        return ()
+    for _ in range(depth):
+        if frame is None:
+            break
+        code = frame.f_code
+        if code.co_name == function:
+            count = code.co_argcount + code.co_kwonlyargcount
+            return tuple(n for n in code.co_varnames[:count] if n not in _NOT_SUGGESTED)
+        frame = frame.f_back
+    return ()
+
+
 def prepare(model, sequences, *, output: str | None = None, class_names=None,
-            function: str = "this function", **encode_options) -> Prepared:
+            function: str = "this function", parameters=None, **encode_options) -> Prepared:
     """Adapter and encoded inputs for a method.
 
     Parameters
@@ -162,6 +198,9 @@ def prepare(model, sequences, *, output: str | None = None, class_names=None,
     class_names : list of str, optional
     function : str
         The public function's name, for error messages.
+    parameters : sequence of str, optional
+        The public function's own argument names, suggested first for a mistyped
+        keyword. Default: read from the calling function named ``function``.
     **encode_options
         Fields of :class:`EncodeOptions`.
 
@@ -173,7 +212,10 @@ def prepare(model, sequences, *, output: str | None = None, class_names=None,
     >>> model_layout(p.adapter, p.inputs).shape, p.inputs.seq_ids
     ((2, 8, 4), ['seq_1', 'seq_2'])
     """
-    options = EncodeOptions.from_kwargs(encode_options, function=function)
+    known = {f.name for f in fields(EncodeOptions)}
+    if parameters is None and any(k not in known for k in encode_options):
+        parameters = method_parameters(function)
+    options = EncodeOptions.from_kwargs(encode_options, function=function, parameters=parameters)
     adapter = resolve_adapter(model, output=output, class_names=class_names)
     inputs = encode_for(adapter, sequences, options)
     return Prepared(adapter=adapter, inputs=inputs, options=options)
@@ -296,5 +338,5 @@ def run_by_length(fn, adapter: ModelAdapter, inputs: EncodedSequences, **kwargs)
     return kind(*merged) if hasattr(kind, "_fields") else kind(merged)
 
 
-__all__ = ["EncodeOptions", "Prepared", "prepare", "resolve_adapter", "encode_for",
+__all__ = ["EncodeOptions", "Prepared", "prepare", "method_parameters", "resolve_adapter", "encode_for",
            "model_layout", "run_settings", "run_by_length", "length_groups", "PerRow"]

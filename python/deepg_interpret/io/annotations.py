@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from pathlib import Path
 from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ArgumentTypeError, InputError
+from ..errors import ArgumentTypeError, DeepGInterpretWarning, InputError
 from .fasta import GZIP_MAGIC
 
 ANNOTATION_COLUMNS = ("seq_id", "gene_id", "name", "product", "type", "start", "end", "strand",
@@ -38,6 +39,32 @@ _STRANDS = ("+", "-", ".")
 _SEQ_ALIASES = ("seq_id", "seqnames", "seqid", "chrom", "contig", "seqname")
 _ID_ALIASES = ("gene_id", "ID", "locus_tag", "Name")
 _GTF_ATTR = re.compile(r'\s*([^\s;]+)\s+"?([^";]*)"?\s*;?')
+# GTF attribute syntax: key "value"; (GFF3 writes key=value)
+_GTF_SYNTAX = re.compile(r'^\s*[A-Za-z_][\w.]*\s+"[^"]*"\s*(;|$)')
+
+
+def _looks_like_gtf(column: pd.Series) -> bool:
+    """Attributes in GTF syntax (``gene_id "x"; transcript_id "y";``), none in GFF3's ``k=v``."""
+    texts = [t for t in column.fillna("").astype(str) if t.strip() not in ("", ".")]
+    return bool(texts) and not any("=" in t for t in texts) and any(
+        _GTF_SYNTAX.match(t) for t in texts)
+
+
+def _warn_repeated_ids(gene_id: pd.Series, what: str) -> None:
+    """Warn naming ``gene_id`` values that several kept features share."""
+    counts = gene_id.value_counts()
+    repeated = counts[counts > 1]
+    if not len(repeated):
+        return
+    shown = ", ".join(f"{name!r} ({k} times)" for name, k in repeated.head(5).items())
+    more = f" and {len(repeated) - 5} more" if len(repeated) > 5 else ""
+    warnings.warn(
+        f"{what}: {len(repeated)} ID(s) are given to several features: {shown}{more}. Each "
+        "line stays its own row, so gene tables get repeated gene_id rows. GFF3 allows this for "
+        "one feature split over several lines (a spliced CDS); otherwise give every feature "
+        "a unique ID= (or select the feature types with types=)",
+        DeepGInterpretWarning, stacklevel=3,
+    )
 
 
 def _read_text(path: Path) -> str:
@@ -122,7 +149,9 @@ def read_annotation(path, *, types="default", format: str | None = None,
         tmRNA, ncRNA, misc_RNA``) or, when a file has none of them, its ``gene``
         features; None keeps every feature.
     format : {"gff3", "gtf"}, optional
-        Default: from the suffix (``.gtf`` -> GTF), else GFF3.
+        Default: from the suffix (``.gtf`` -> GTF), else GFF3. A GFF3 file whose
+        attributes are in GTF syntax (``gene_id "x"; transcript_id "y";``, no
+        ``key=value``) is parsed as GTF with a :class:`DeepGInterpretWarning`.
     prokka_tsv : str or path, optional
         Prokka's ``.tsv``: adds its ``ec_number`` and ``cog`` columns by ``locus_tag``.
 
@@ -132,6 +161,16 @@ def read_annotation(path, *, types="default", format: str | None = None,
         ``seq_id, gene_id, name, product, type, start, end, strand, locus_tag, source``
         (1-based closed; ``start``/``end`` int32), sorted by contig and start;
         ``attrs["sequence_lengths"]``: ``{seq_id: length}`` stated by the file.
+        ``gene_id`` is the ``ID`` (else ``gene_id``, ``locus_tag``, ``transcript_id``,
+        ``Name``) attribute; a feature without any (attributes ``.``) gets
+        ``seq_id:start-end``, as in :func:`as_annotation`.
+
+    Warns
+    -----
+    DeepGInterpretWarning
+        When kept features share an ``ID`` (each line stays a row: repeated
+        ``gene_id`` rows), naming the ids and their counts; when GTF attributes are
+        found in a GFF3 file.
 
     Raises
     ------
@@ -178,8 +217,20 @@ def read_annotation(path, *, types="default", format: str | None = None,
             i = int(np.flatnonzero(~raw[col].str.fullmatch(r"\d+"))[0])
             raise InputError(f"{path.name}: feature {i + 1} has {col} = {raw[col][i]!r}; "
                              "coordinates must be whole numbers >= 1")
+    if format == "gff3" and _looks_like_gtf(raw["attributes"]):
+        warnings.warn(
+            f"{path.name} is read as GFF3 but its attributes are in GTF syntax "
+            f"({next(t for t in raw['attributes'] if _GTF_SYNTAX.match(t))[:50]!r}: "
+            "key \"value\"; instead of key=value); "
+            "parsed them as GTF. Rename the file to .gtf (or pass format='gtf') to say so",
+            DeepGInterpretWarning, stacklevel=2,
+        )
+        format = "gtf"
     attrs = _parse_attributes(raw["attributes"], gtf=format == "gtf")
     gene_id = _pick(attrs, ("ID", "gene_id", "locus_tag", "transcript_id", "Name"))
+    # No id (attributes '.'): the documented fallback of as_annotation, seq_id:start-end.
+    gene_id = [g if g else f"{c}:{a}-{b}"
+               for g, c, a, b in zip(gene_id, raw["chrom"], raw["start"], raw["end"])]
     frame = pd.DataFrame({
         "seq_id": raw["chrom"].astype(str),
         "gene_id": gene_id,
@@ -193,6 +244,7 @@ def read_annotation(path, *, types="default", format: str | None = None,
         "source": raw["source"].astype(str),
     })
     frame = _select_types(frame, types)
+    _warn_repeated_ids(frame["gene_id"], path.name)
     if prokka_tsv is not None:
         frame = _add_prokka_columns(frame, read_prokka_tsv(prokka_tsv))
     frame.attrs["sequence_lengths"] = lengths

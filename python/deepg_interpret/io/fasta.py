@@ -72,7 +72,7 @@ def _first_record_line(lines, shown: str) -> str | None:
     return None
 
 
-def read_fasta(path, *, check_ids: bool = False) -> list[tuple[str, str]]:
+def read_fasta(path, *, check_ids: bool = False, check_dna: bool = True) -> list[tuple[str, str]]:
     """Read a (possibly gzipped) FASTA file into ``(id, sequence)`` pairs.
 
     gzip is recognised by the file's content (its magic bytes), so ``x.fa`` holding
@@ -92,6 +92,11 @@ def read_fasta(path, *, check_ids: bool = False) -> list[tuple[str, str]]:
         bare ``>``, named by its record number) and for repeated ids, as
         :func:`.sequences.encode` does (ids name the rows of every table). Default is False:
         ids are returned as they are (an empty header gives the id ``''``).
+    check_dna : bool
+        Raise :class:`SequenceError` for a record that is not DNA: digits (a GenBank/EMBL
+        dump with position numbers) or a protein (amino-acid letters such as ``E, F, I,
+        L, P, Q``), naming the record, the characters, the first (1-based) position and
+        their count. Default True; False returns any text as it is.
 
     Examples
     --------
@@ -133,7 +138,10 @@ def read_fasta(path, *, check_ids: bool = False) -> list[tuple[str, str]]:
                     f"FASTA file {shown}: record {number} has an empty id (its header line is "
                     f"just '>'); give every record a name, e.g. '>seq_{number}'"
                 )
-            records.append((title.split(None, 1)[0] if title.strip() else "", sequence))
+            record_id = title.split(None, 1)[0] if title.strip() else ""
+            if check_dna:
+                _check_dna_record(sequence, record_id, number, shown)
+            records.append((record_id, sequence))
     if not records:
         raise SequenceError(
             f"FASTA file {shown} holds no sequences (is it FASTA? records start with '>')"
@@ -142,6 +150,20 @@ def read_fasta(path, *, check_ids: bool = False) -> list[tuple[str, str]]:
         _check_unique_ids([name for name, _ in records], f"FASTA file {shown} has repeated record ids",
                           " in the file, or name the records with seq_ids=")
     return records
+
+
+def _check_dna_record(sequence: str, record_id: str, number: int, shown: str) -> None:
+    """Raise SequenceError for a record that is clearly not DNA (digits, a protein)."""
+    import numpy as np
+
+    from .onehot import not_dna, not_dna_message
+
+    found = not_dna(np.frombuffer(sequence.encode("ascii", errors="replace"), np.uint8))
+    if found is not None:
+        raise SequenceError(not_dna_message(
+            f"FASTA file {shown}: record {number} ({record_id!r})", sequence, *found,
+            escape="to use it anyway, pass unknown='ambiguous' (they become N) or read it "
+                   "with read_fasta(check_dna=False)"))
 
 
 def _check_unique_ids(ids, what: str, where: str = "") -> None:

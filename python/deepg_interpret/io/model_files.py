@@ -202,6 +202,7 @@ def _load_path(path: Path, loader: str, custom_objects):
                 f"{str(path)!r} is a directory but not a TensorFlow SavedModel (no saved_model.pb); "
                 "pass a .keras, .h5/.hdf5 file or a SavedModel directory"
             )
+        _check_saved_model_pb(path / "saved_model.pb")
     elif suffix in (".h5", ".hdf5"):
         if not _is_hdf5(path):
             raise ModelError(
@@ -218,6 +219,8 @@ def _load_path(path: Path, loader: str, custom_objects):
     elif suffix == ".keras":
         if _is_hdf5(path):  # Keras 2 wrote HDF5 under any name
             _probe_hdf5(path)
+        elif path.is_file():
+            _check_keras_archive(path)
         order = ["keras3", "tf_keras"]
     else:
         raise ModelError(
@@ -258,6 +261,62 @@ def _load_path(path: Path, loader: str, custom_objects):
         f"could not load the model from {str(path)!r}. Tried: " + " | ".join(errors)
         + ". If it needs custom layers, pass custom_objects={'Name': Layer}."
     )
+
+
+def _first_bytes(path: Path, n: int = 16) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(n)
+    except OSError:
+        return b""
+
+
+def _check_keras_archive(path: Path) -> None:
+    """Raise ModelError unless a ``.keras`` file (not HDF5) is a readable zip archive.
+
+    Keras 3 says "File not found" for a ``.keras`` file that exists but is no zip.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        size = path.stat().st_size
+        raise ModelError(
+            f"{str(path)!r} exists ({size} bytes) but is not a valid Keras archive: a .keras "
+            f"file is a zip archive (config.json, model.weights.h5), this one starts with "
+            f"{_first_bytes(path)!r} ({type(exc).__name__}: {exc}). It is damaged, truncated or "
+            "not a model: save the model again with model.save('model.keras') or download it "
+            "again; a Keras 2 / deepG checkpoint is an .h5/.hdf5 file, pass that instead"
+        ) from None
+    if "config.json" not in names:
+        raise ModelError(
+            f"{str(path)!r} is a zip archive but not a Keras archive (no config.json inside; it "
+            f"holds {sorted(names)[:5]}); save the model again with model.save('model.keras')"
+        )
+
+
+def _check_saved_model_pb(pb: Path) -> None:
+    """Raise ModelError naming ``saved_model.pb`` when it cannot be parsed (no graph)."""
+    try:
+        from google.protobuf.message import DecodeError
+        from tensorflow.core.protobuf import saved_model_pb2
+    except ImportError:  # pragma: no cover - the loader reports it
+        return
+    message = saved_model_pb2.SavedModel()
+    try:
+        message.ParseFromString(pb.read_bytes())
+        ok = len(message.meta_graphs) > 0
+        detail = "it holds no graph (empty or cut short)"
+    except (DecodeError, RuntimeWarning, ValueError) as exc:
+        ok, detail = False, f"{type(exc).__name__}: {str(exc)[:200]}"
+    if not ok:
+        raise ModelError(
+            f"the SavedModel folder {str(pb.parent)!r} has a corrupt {str(pb)!r} ({detail}); "
+            "that file is the model's graph: copy or export the SavedModel folder again "
+            "(all of it, saved_model.pb with variables/), or pass a .keras/.h5 file of the model"
+        )
 
 
 def _is_hdf5(path: Path) -> bool:

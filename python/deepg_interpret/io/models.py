@@ -33,6 +33,7 @@ from .model_files import _keras2 as _keras2
 from .model_files import _keras3 as _keras3
 from .model_files import _probe_hdf5 as _probe_hdf5
 from .model_inputs import InputInfo, InputPlan, _digest
+from .tf_runtime import announce_device
 from .token_models import TokenView
 
 OUTPUTS = ("probability", "logit")
@@ -542,6 +543,7 @@ def load_model(model, *, output: str = "probability", input_index=None, class_na
         raise ModelError(f"output must be one of {OUTPUTS}, got {output!r}")
     if loader not in LOADERS:
         raise ModelError(f"loader must be one of {LOADERS}, got {loader!r}")
+    announce_device()  # once per process: which TensorFlow, on which device
     if isinstance(model, ModelAdapter):
         if input_index is None and other_inputs is None and token_codes is None:
             return _with_class_names(model.with_output(output), class_names)

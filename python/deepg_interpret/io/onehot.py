@@ -109,13 +109,87 @@ def _label_range(n_channels: int) -> str:
 
 UNKNOWN_MODES = ("warn", "ambiguous", "error")
 
+# Characters that say "this is not DNA" (raised unless unknown='ambiguous'), not stray marks:
+# digits (GenBank/EMBL position numbers), spaces inside a sequence, and amino-acid letters
+# that are no nucleotide or IUPAC code (a protein FASTA such as a Prokka .faa).
+PROTEIN_ONLY = "EFIJLOPQZ*"
+_NOT_DNA_KINDS = ("digit", "space", "protein")
+_NOT_DNA_CLASS = np.zeros(256, dtype=np.int8)  # 0: fine; 1 + index into _NOT_DNA_KINDS
+for _c in "0123456789":
+    _NOT_DNA_CLASS[ord(_c)] = 1
+for _c in " \t\v\f":
+    _NOT_DNA_CLASS[ord(_c)] = 2
+for _c in PROTEIN_ONLY:
+    _NOT_DNA_CLASS[ord(_c)] = 3
+    _NOT_DNA_CLASS[ord(_c.lower())] = 3
+# A protein is told from a DNA string with a few odd letters by its share of amino-acid-only
+# letters (about a third of a real protein).
+_PROTEIN_MIN_COUNT = 3
+_PROTEIN_MIN_FRACTION = 0.05
+_NOT_DNA_FIX = {
+    "digit": ("digits are not bases: they look like GenBank/EMBL position numbers (or a "
+              "count); remove them (e.g. re.sub('[^A-Za-z]', '', s)) or export the sequence "
+              "as FASTA"),
+    "space": "spaces are not bases; remove them (e.g. s.replace(' ', ''))",
+    "protein": ("it looks like a protein (amino-acid) sequence; these models read DNA: pass "
+                "the nucleotide sequence (e.g. Prokka's .ffn/.fna, not the .faa)"),
+}
+
+
+def not_dna(raw: np.ndarray) -> tuple[str, np.ndarray] | None:
+    """``(kind, 0-based positions)`` when the bytes ``raw`` (one per character) are not DNA.
+
+    ``kind`` is ``"digit"``, ``"space"`` or ``"protein"`` (see :data:`PROTEIN_ONLY`);
+    None for DNA, also DNA with a few stray characters (those are ``unknown=``'s business).
+    """
+    classes = _NOT_DNA_CLASS[raw]
+    if not classes.any():
+        return None
+    for code, kind in enumerate(_NOT_DNA_KINDS, start=1):
+        where = np.flatnonzero(classes == code)
+        if not where.size:
+            continue
+        if kind == "protein" and (where.size < _PROTEIN_MIN_COUNT
+                                  or where.size < _PROTEIN_MIN_FRACTION * raw.size):
+            continue
+        return kind, where
+    return None
+
+
+def not_dna_message(what: str, seq: str, kind: str, where: np.ndarray,
+                    escape: str = "pass unknown='ambiguous' to encode them as N anyway") -> str:
+    """``"<what> is not DNA: ..."`` naming the characters, the first position and the count."""
+    first = int(where[0])
+    shown = sorted(set(seq[i] for i in where[:1000]))
+    plural = "character" if where.size == 1 else "characters"
+    return (f"{what} is not DNA: it has {where.size} non-DNA {plural} {shown} (first "
+            f"{seq[first]!r} at position {first + 1}); {_NOT_DNA_FIX[kind]}. Or {escape}")
+
+
+def _join_lines(seq: str) -> str:
+    """A DNA string without line breaks (multi-line strings) and surrounding blanks.
+
+    Spaces inside a line stay: they are not bases, and :func:`not_dna` reports them.
+    """
+    if "\n" in seq or "\r" in seq:
+        return "".join(line.strip() for line in seq.splitlines())
+    return seq.strip()
+
 
 def _encode_string(seq: str, name: str, table: np.ndarray, n_channels: int,
                    ambiguous: str, hint: str = "", unknown: str = "error",
                    found: list | None = None) -> tuple[np.ndarray, np.ndarray]:
-    seq = "".join(seq.split())  # FASTA line breaks / stray whitespace
+    seq = _join_lines(seq)  # line breaks of multi-line strings; spaces inside are not DNA
+    if unknown == "ambiguous":
+        seq = "".join(seq.split())  # asked to take anything: blanks are dropped as before
     if not seq:
         raise SequenceError(f"sequence {name!r} is empty; pass at least one base")
+    if unknown != "ambiguous":
+        # Before any length check: a protein or a GenBank dump must not get length advice.
+        found_not_dna = not_dna(np.frombuffer(seq.encode("ascii", errors="replace"), np.uint8))
+        if found_not_dna is not None:
+            raise SequenceError(not_dna_message(f"sequence {name!r}", seq, *found_not_dna)
+                                + hint)
     if unknown == "error":
         try:
             raw = np.frombuffer(seq.encode("ascii"), dtype=np.uint8)
@@ -245,4 +319,4 @@ def _onehot_array(arr: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
-__all__ = ["DNA_VOCABULARY", "IUPAC_AMBIGUOUS", "generic_vocabulary"]
+__all__ = ["DNA_VOCABULARY", "IUPAC_AMBIGUOUS", "PROTEIN_ONLY", "generic_vocabulary", "not_dna"]

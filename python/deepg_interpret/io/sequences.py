@@ -226,7 +226,8 @@ def _array_sources(arr: np.ndarray, ambiguous: np.ndarray, seq_ids):
         yield ids[i], arr[i], ambiguous[i]
 
 
-def _string_pairs(sequences, renamed: bool) -> tuple[list[tuple[str, object]], str]:
+def _string_pairs(sequences, renamed: bool,
+                  check_dna: bool = True) -> tuple[list[tuple[str, object]], str]:
     """``(id, sequence)`` pairs of the non-array inputs, and an error hint for one string."""
     hint = ""
     if isinstance(sequences, (str, os.PathLike)):
@@ -236,7 +237,7 @@ def _string_pairs(sequences, renamed: bool) -> tuple[list[tuple[str, object]], s
         if (isinstance(sequences, os.PathLike) or os.path.isfile(text) or os.path.isdir(text)
                 or looks_like_path(text)):
             # FASTA ids are checked for repeats unless seq_ids= renames the records.
-            return read_fasta(text, check_ids=not renamed), hint
+            return read_fasta(text, check_ids=not renamed, check_dna=check_dna), hint
         if "." in text or "\\" in text:
             # a DNA string holds no '.' or '\\': this was meant as a file (a typo'd path must
             # not be encoded as a sequence of ambiguous bases)
@@ -274,7 +275,7 @@ def _string_pairs(sequences, renamed: bool) -> tuple[list[tuple[str, object]], s
 def _string_sources(sequences, seq_ids, table, vocabulary, ambiguous, unknown="warn",
                     found=None):
     """Yield ``(id, onehot (L, C), ambiguous (L,))`` for every input string."""
-    pairs, hint = _string_pairs(sequences, seq_ids is not None)
+    pairs, hint = _string_pairs(sequences, seq_ids is not None, unknown != "ambiguous")
     if seq_ids is not None:
         _check_ids(seq_ids, len(pairs), True)
         pairs = [(n, s) for n, (_, s) in zip(seq_ids, pairs)]
@@ -339,9 +340,14 @@ def encode(sequences, *, maxlen: int | None = None, window_step: int | None = No
         sequence.
     unknown : {"warn", "ambiguous", "error"}
         Characters in DNA strings that are neither vocabulary letters nor IUPAC codes
-        (``|`` in deepG's ``ecoli_small``, ``U``, digits): encoded as ambiguous like
-        ``N`` (as deepG does) with a warning naming them (``"warn"``, the default),
-        without one (``"ambiguous"``), or rejected (``"error"``).
+        (``|`` in deepG's ``ecoli_small``, ``U``): encoded as ambiguous like ``N`` (as
+        deepG does) with a warning naming them (``"warn"``, the default), without one
+        (``"ambiguous"``), or rejected (``"error"``). Input that is not DNA at all raises
+        :class:`SequenceError` unless ``"ambiguous"``: digits (GenBank position numbers),
+        spaces or tabs inside a sequence, and proteins (amino-acid letters such as
+        ``E, F, I, L, P, Q`` in more than 5% of the sequence); the message names the
+        characters, the first 1-based position and their count. Line breaks in a string
+        are dropped; ``"ambiguous"`` also drops spaces and encodes digits as N.
     ragged : bool
         With ``maxlen=None``: accept sequences of different lengths, right-padded
         to the longest (``padding`` marks the fill, ``lengths`` holds each row's
@@ -403,8 +409,9 @@ def encode(sequences, *, maxlen: int | None = None, window_step: int | None = No
         sources = _array_sources(arr, ~one_hot, seq_ids)
     else:
         vocabulary = DNA_VOCABULARY if vocabulary is None else _check_vocabulary(vocabulary)
-        sources = _string_sources(sequences, seq_ids, _lookup_table(vocabulary), vocabulary,
-                                  ambiguous, unknown, unknown_found)
+        # Every string is checked (not DNA, outside the vocabulary) before any length check.
+        sources = list(_string_sources(sequences, seq_ids, _lookup_table(vocabulary), vocabulary,
+                                       ambiguous, unknown, unknown_found))
 
     rows, amb_rows, ids, source_ids, starts, windows = [], [], [], [], [], []
     pad_rows: dict[int, tuple[int, int]] = {}  # row -> where the sequence sits in it

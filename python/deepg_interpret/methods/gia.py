@@ -26,7 +26,7 @@ from ..core.prepare import resolve_adapter, run_settings
 from ..errors import ArgumentTypeError, InputError
 from ..io.models import ModelAdapter
 from ..results.gia import GlobalImportanceResult
-from .gia_inputs import Pattern, make_backgrounds, make_pattern, onehot_of_codes
+from .gia_inputs import Pattern, check_no_overlap, make_backgrounds, make_pattern, onehot_of_codes
 
 
 class Placement(NamedTuple):
@@ -301,6 +301,9 @@ def global_importance(model, *, target, patterns, positions, background: Any = "
             f"together=True embeds pattern i at positions[i]: give one position per pattern "
             f"({len(pats)} patterns, {len(starts)} positions)."
         )
+    if together:  # the rule of multiplicity and interaction: embedded patterns do not overlap
+        check_no_overlap([(st, p.width, f"pattern {i + 1} ({p.name!r})")
+                          for i, (p, st) in enumerate(zip(pats, starts))], "positions")
     s = setup(model, target=target, background=background, n_backgrounds=n_backgrounds,
               source=source, gc=gc, length=length, seed=seed, output=output,
               class_names=class_names)

@@ -25,7 +25,7 @@ from ..results.gia import (
     VariantScanResult,
 )
 from .gia import Placement, as_positions, run_design, setup
-from .gia_inputs import Pattern, make_pattern
+from .gia_inputs import Pattern, check_no_overlap, make_pattern
 
 # 4^12 = 16.8 M candidates: beyond this even the candidate list is a typo.
 MAX_KMER_K = 12
@@ -128,14 +128,10 @@ def multiplicity(model, *, target, pattern, positions, background="iid",
                       result_type=MultiplicityResult, **r_kw)
 
 
-def _no_overlap(starts, widths, arg: str) -> None:
-    spans = sorted(zip(starts, widths))
-    for (a, wa), (b, _) in zip(spans, spans[1:]):
-        if b < a + wa:
-            raise InputError(
-                f"`{arg}`: copies at {a + 1} and {b + 1} overlap (pattern of {wa} bp); space "
-                "the positions at least one pattern width apart."
-            )
+def _no_overlap(starts, widths, arg: str, labels=None) -> None:
+    """The shared overlap rule (:func:`~.gia_inputs.check_no_overlap`) for these placements."""
+    labels = labels or [f"copy {i + 1}" for i in range(len(starts))]
+    check_no_overlap(list(zip(starts, widths, labels)), arg)
 
 
 def spacing(model, *, target, pattern_a, pattern_b, position_a, spacings=None,
@@ -349,6 +345,9 @@ def interaction(model, *, target, pattern_a, pattern_b, position_a, positions_b,
     a, b = _one_pattern(pattern_a, "pattern_a"), _one_pattern(pattern_b, "pattern_b")
     start_a = as_positions(position_a, "position_a")[0]
     starts_b = as_positions(positions_b, "positions_b")
+    for start_b in starts_b:  # the same rule as multiplicity's copies
+        _no_overlap([start_a, start_b], [a.width, b.width], "positions_b",
+                    ["pattern_a", "pattern_b"])
     s_kw, r_kw = _common(kw)
     s = setup(model, **s_kw)
     conditions, labels = [], {"pattern": [], "position": [], "position_b": [], "pair": [],

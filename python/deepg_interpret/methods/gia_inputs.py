@@ -72,6 +72,29 @@ class Pattern:
         return out
 
 
+def check_no_overlap(spans, arg: str) -> None:
+    """Raise :class:`InputError` when two embedded patterns share a base.
+
+    ``spans``: ``(start, width, label)`` with 0-based ``start``. One rule for every
+    experiment that embeds several patterns (``multiplicity``, ``interaction``): the
+    later pattern would overwrite part of the earlier one, so what is measured is not
+    the two patterns.
+    """
+    ordered = sorted(spans, key=lambda span: (span[0], span[1]))
+    reach = None  # the span that ends last so far
+    for span in ordered:
+        if reach is not None and span[0] < reach[0] + reach[1]:
+            (a, wa, la), (b, wb, lb) = reach, span
+            raise InputError(
+                f"`{arg}`: {la} at {a + 1}-{a + wa} ({wa} bp) and {lb} at {b + 1}-{b + wb} "
+                f"({wb} bp) overlap by {min(a + wa, b + wb) - b} bp, so the later one would "
+                f"overwrite the other; place them apart (the second starting at {a + wa + 1} or "
+                "later)."
+            )
+        if reach is None or span[0] + span[1] > reach[0] + reach[1]:
+            reach = span
+
+
 def _pattern_from_string(text: str, arg: str) -> Pattern:
     upper = text.strip().upper()
     if not upper:

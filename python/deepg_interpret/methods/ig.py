@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._checks import check_choice, check_int, check_seed
+from .._checks import check_baseline_name, check_choice, check_int, check_seed
 from ..baselines import BASELINE_NAMES, make_baselines
 from ..core.batching import predict, run_batched
 from ..core.prepare import (
@@ -335,8 +335,7 @@ def integrated_gradients(model, sequences, *, target, baseline="zero", steps: in
     True
     """
     method = check_choice(method, "method", INTEGRATION_METHODS)
-    if isinstance(baseline, str):
-        check_choice(baseline, "baseline", BASELINE_NAMES, BaselineError)
+    baseline = check_baseline_name(baseline, BASELINE_NAMES)
     n_baselines = check_int(n_baselines, "n_baselines", 1, MAX_BASELINES)
     n_points = len(integration_points(steps, method)[0])  # checks steps before any model work
     seed = check_seed(seed)

@@ -26,7 +26,7 @@ import numpy as np
 from .._checks import check_int
 from ..core.batching import predict, run_batched
 from ..core.prepare import model_layout, prepare, run_by_length, run_settings
-from ..errors import InputError
+from ..errors import DeepGInterpretError, InputError
 from ..io.models import ModelAdapter
 from ..io.sequences import EncodedSequences
 from ..results.ism import ISMResult
@@ -196,9 +196,16 @@ def ism_fast_arrays(adapter: ModelAdapter, inputs: EncodedSequences, *, target: 
         deltas[row, pos] = values - run.f_ref[row][:, None]
 
     item_bytes = plan.cell_bytes(adapter.item_bytes("forward", length))
-    info = run_batched(run.mutants, len(cells), make_batch, consume, item_bytes=item_bytes,
-                       memory_budget=memory_budget, batch_size=batch_size,
-                       progress=progress, desc="ISM (fast)")
+    try:
+        info = run_batched(run.mutants, len(cells), make_batch, consume, item_bytes=item_bytes,
+                           memory_budget=memory_budget, batch_size=batch_size,
+                           progress=progress, desc="ISM (fast)")
+    except DeepGInterpretError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a raw TF error of the plan: the naive path can run
+        raise FastPathUnsupported(
+            f"running its windowed layers failed ({type(exc).__name__}: {str(exc)[:200]})"
+        ) from exc
     # The reference base is the input itself: its change is 0 by definition.
     r_idx, p_idx = np.nonzero(ref < channels)
     deltas[r_idx, p_idx + start - 1, ref[r_idx, p_idx]] = 0.0

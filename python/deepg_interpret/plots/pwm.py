@@ -21,6 +21,8 @@ from ..results.class_optimization import MotifWindow, information_content
 from ._common import _axes
 
 PWM_KINDS = ("information", "probability")
+# Space left and right of the letters, in positions.
+LETTER_MARGIN = 0.25
 
 
 def _first_position(pwm) -> int:
@@ -63,6 +65,9 @@ def plot_pwm(pwm, *, kind: str = "information", ax=None, title=None) -> Figure:
 
     fig, ax = _axes(ax, (min(20.0, max(3.0, 0.45 * len(matrix))), 2.5))
     logomaker.Logo(matrix, ax=ax, color_scheme="classic")
+    # logomaker's x-limits end exactly at the outer letters' edges, so the axes clip the
+    # first and last letter (a round C or G loses its side): a quarter letter of margin.
+    ax.set_xlim(first - 0.5 - LETTER_MARGIN, first + len(probs) - 0.5 + LETTER_MARGIN)
     ax.set_ylim(0, 2.0 if kind == "information" else 1.0)
     ax.set_xlabel("position (1-based)")
     ax.set_ylabel("bits" if kind == "information" else "probability")
