@@ -49,12 +49,13 @@ def table_paths(out: Path, tables: tuple[str, ...], table: str) -> dict[str, Pat
 
 def _run_method(spec, args) -> int:
     from . import load_model
-    from .io.file_sets import write_file_set
+    from .io.file_sets import check_replaceable, write_file_set
     from .io.files import check_output_paths
     from .tables import write_table
 
     paths = table_paths(Path(args.out), spec.tables, args.table)
     check_output_paths(list(paths.values()), tables=True)  # before hours of work, not after
+    check_replaceable(list(paths.values()), overwrite=args.overwrite)
     class_names = [c.strip() for c in args.class_names.split(",")] if args.class_names else None
     model = load_model(args.model, output=args.output, class_names=class_names)
     kwargs = {o.name: getattr(args, o.name) for o in spec.options
@@ -77,12 +78,25 @@ def _run_method(spec, args) -> int:
             print(f"wrote {name:<11} {path}")
         summary = tables.get("summary")
         if summary is not None and "delta" in summary:
-            gap = (summary["delta"].abs() / (summary["f_input"] - summary["f_baseline"]).abs()).max()
             print(f"{len(summary)} sequence(s), loader {model.loader}, "
-                  f"max relative completeness gap {gap:.3g}")
+                  f"max relative completeness gap {_completeness_gap(summary)}")
         print(f"run {written.run_id}: {len(paths)} table(s) committed together "
               f"(manifest {written.manifest})")
     return 0
+
+
+def _completeness_gap(summary) -> str:
+    """``max |delta| / |F(x) - F(x')|`` over the sequences where the output moved at all;
+    "n/a" with the reason where it did not anywhere (an all-N input equals its baseline)."""
+    import numpy as np
+
+    span = (summary["f_input"] - summary["f_baseline"]).abs().to_numpy(dtype=float)
+    delta = summary["delta"].abs().to_numpy(dtype=float)
+    moved = np.isfinite(span) & (span > 0) & np.isfinite(delta)
+    if not moved.any():
+        return ("n/a (F(input) equals F(baseline) for every sequence, e.g. an all-N input, so "
+                "there is no difference to complete)")
+    return f"{float((delta[moved] / span[moved]).max()):.3g}"
 
 
 def _cmd_info(args) -> int:
@@ -143,6 +157,8 @@ def _add_method_parser(sub, spec) -> None:
     p.add_argument("--table", default="all", choices=("all",) + spec.tables,
                    help="which table to write; 'all' writes OUT plus OUT.<table> for the others")
     p.add_argument("--out", required=True, help="output file: .parquet, .csv or .tsv (.gz ok)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace output files that deepg-interpret did not write")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=lambda args, spec=spec: _run_method(spec, args))
 

@@ -359,7 +359,7 @@ def write_bedgraph(per_locus: pd.DataFrame, path, *, score: str = "score_sum",
 
 # --------------------------------------------------------------------------- command line
 def _cmd_genes(args) -> int:
-    from .io.file_sets import write_file_set
+    from .io.file_sets import check_replaceable, write_file_set
     from .io.files import check_output_paths
     from .io.models import load_model
     from .tables import write_table
@@ -368,6 +368,8 @@ def _cmd_genes(args) -> int:
     check_output_paths(outputs, tables=True)  # before the model work, not after
     if args.bedgraph:
         check_output_paths([args.bedgraph, *outputs])
+    check_replaceable(outputs + ([Path(args.bedgraph)] if args.bedgraph else []),
+                      overwrite=args.overwrite)
     class_names = [c.strip() for c in args.class_names.split(",")] if args.class_names else None
     model = load_model(args.model, output=args.output, class_names=class_names)
     try:
@@ -419,6 +421,8 @@ def add_genes_parser(sub) -> None:
     p.add_argument("--per-locus", help="also write the per-locus table here")
     p.add_argument("--bedgraph", help="also write a bedGraph track here")
     p.add_argument("--out", required=True, help="gene table: .parquet, .csv or .tsv (.gz ok)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace output files that deepg-interpret did not write")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_cmd_genes)
 

@@ -140,3 +140,43 @@ def test_read_only_output_folder_is_reported_up_front(model_and_fasta, capsys):
     code = main(["saliency", "--model", str(model), "--fasta", str(fasta), "--target", "0",
                  "--out", "/proc/deepg_interpret_cannot_write_here.csv", "--quiet"])
     assert code == 2 and "Traceback" not in capsys.readouterr().err
+
+
+def test_out_does_not_replace_a_file_the_tool_did_not_write(model_and_fasta, tmp_path, capsys):
+    model, fasta = model_and_fasta
+    mine = tmp_path / "notes.csv"
+    mine.write_text("my own numbers\n")
+    args = ["saliency", "--model", str(model), "--fasta", str(fasta), "--target", "0",
+            "--table", "per_locus", "--out", str(mine), "--quiet"]
+    assert main(args) != 0
+    assert "not written by deepg-interpret" in capsys.readouterr().err
+    assert mine.read_text() == "my own numbers\n"  # untouched
+    assert main(args + ["--overwrite"]) == 0
+    assert len(pd.read_csv(mine)) == 3 * 60
+    assert main(args) == 0  # our own set: a rerun replaces it without --overwrite
+
+
+def test_completeness_gap_of_an_all_n_input_is_na(model_and_fasta, tmp_path, capsys):
+    model, _ = model_and_fasta
+    fasta = tmp_path / "n.fasta"
+    fasta.write_text(">allN\n" + "N" * 60 + "\n")
+    code = main(["ig", "--model", str(model), "--fasta", str(fasta), "--target", "0",
+                 "--steps", "4", "--ambiguous", "zero", "--out", str(tmp_path / "n.csv")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "completeness gap n/a (F(input) equals F(baseline)" in out and "nan" not in out
+
+
+def test_spec_syntax_errors_give_the_line(tmp_path):
+    pytest.importorskip("yaml")
+    from deepg_interpret.batch.command import read_spec
+    from deepg_interpret.errors import InputError
+
+    bad = tmp_path / "ig.yaml"
+    bad.write_text("method: integrated_gradients\nsettings:\n  steps: 50\n   target: [1\n")
+    with pytest.raises(InputError, match=r"not valid YAML at line \d+, column \d+"):
+        read_spec(bad)
+    bad_json = tmp_path / "ig.json"
+    bad_json.write_text('{"method": "ig",\n "settings": {steps: 5}}\n')
+    with pytest.raises(InputError, match=r"not valid JSON at line 2, column \d+"):
+        read_spec(bad_json)

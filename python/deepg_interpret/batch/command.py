@@ -117,9 +117,22 @@ def read_spec(path) -> dict:
             except ImportError as err:
                 raise InputError("YAML specs need PyYAML (pip install pyyaml); or write the "
                                  "spec as JSON.") from err
-            spec = yaml.safe_load(text)
+            try:
+                spec = yaml.safe_load(text)
+            except yaml.YAMLError as err:
+                mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+                where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+                problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+                raise InputError(
+                    f"The spec {str(path)!r} is not valid YAML{where}: {problem}; fix that line "
+                    "(YAML wants 'key: value', two-space indents and no tabs).") from None
         else:
-            spec = json.loads(text)
+            try:
+                spec = json.loads(text)
+            except json.JSONDecodeError as err:
+                raise InputError(
+                    f"The spec {str(path)!r} is not valid JSON at line {err.lineno}, column "
+                    f"{err.colno}: {err.msg}.") from None
     except (ValueError, ImportError) as err:
         if isinstance(err, InputError):
             raise

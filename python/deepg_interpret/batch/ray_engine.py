@@ -62,6 +62,14 @@ def run_on_ray(job: BatchJob, pending: list[Sample], on_start: Callable, on_resu
                 ray.init(num_cpus=workers or os.cpu_count(), include_dashboard=False,
                          logging_level="WARNING", log_to_driver=False)
         except Exception as err:  # noqa: BLE001 - ray raises many kinds; all mean "no cluster"
+            if not address and "num_cpus" in str(err):
+                # RAY_ADDRESS or a running `ray start` made init() join that instance, which
+                # refuses resources: say so, and how to join it or run apart from it.
+                raise InputError(
+                    "Another Ray instance is running on this machine (ray status shows it), and "
+                    "a new local one cannot be started beside it. Join it with "
+                    "address='auto' (--address auto), stop it with `ray stop`, or use "
+                    "engine='local'.") from err
             where = f"the Ray cluster at {address!r}" if address else "a local Ray"
             raise InputError(f"Could not start or join {where}: {err}. Check the address "
                              "(ray status on the head node) or use engine='local'.") from err

@@ -76,6 +76,45 @@ def manifest_path_for(path) -> Path:
     return path.with_name(path.name + MANIFEST_SUFFIX)
 
 
+def check_replaceable(paths, *, overwrite: bool = False, flag: str = "--overwrite") -> None:
+    """Refuse to replace an existing file that no earlier file set of ours wrote.
+
+    An existing output is replaceable when the manifest of the set whose first file is
+    ``paths[0]`` lists it (a rerun of the same command), or when ``overwrite``;
+    anything else there (a user's own file, another tool's output) raises
+    :class:`InputError` before any work.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> mine = Path(tempfile.mkdtemp()) / "notes.csv"
+    >>> _ = mine.write_text("my own data")
+    >>> check_replaceable([mine])  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    ...
+    deepg_interpret.errors.InputError: ...
+    """
+    paths = [Path(p) for p in paths]
+    existing = [p for p in paths if p.exists()]
+    if overwrite or not existing:
+        return
+    listed: set[Path] = set()
+    manifest = manifest_path_for(paths[0])
+    try:
+        body = json.loads(manifest.read_text(encoding="utf-8"))
+        if body.get("format") == _MANIFEST_FORMAT:
+            listed = {(manifest.parent / e["path"]).resolve() for e in body.get("files", [])}
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    foreign = [p for p in existing if p.resolve() not in listed]
+    if foreign:
+        raise InputError(
+            f"{', '.join(repr(str(p)) for p in foreign)} already exist(s) and "
+            f"{'was' if len(foreign) == 1 else 'were'} not written by deepg-interpret (no file "
+            f"set manifest lists {'it' if len(foreign) == 1 else 'them'}); pass {flag} to "
+            "replace, or choose another output path")
+
+
 def new_run_id() -> str:
     """A fresh run id (32 hex digits) to pass to :func:`write_file_set` and store in tables."""
     return uuid.uuid4().hex
