@@ -14,12 +14,28 @@ describe <- function(x) {
   if (is.data.frame(x)) return("a data frame")
   if (is.array(x)) return(paste0("an array with dim c(", paste(dim(x), collapse = ", "), ")"))
   if (is.list(x)) return(paste0("a list of length ", length(x)))
+  if (is.factor(x)) {
+    if (length(x) == 1) return(paste0("a factor (\"", as.character(x), "\")"))
+    return(paste0("a factor of length ", length(x)))
+  }
   if (length(x) == 1 && is.character(x) && !is.na(x) && nchar(x) > 40) {
     # a genome given where something else was expected: never echo all of it
     return(paste0("a string of ", nchar(x), " characters (\"", substr(x, 1, 20), "...\")"))
   }
   if (length(x) == 1 && is.atomic(x)) return(paste0(typeof(x), " ", format(x)))
   paste0("a ", typeof(x), " vector of length ", length(x))
+}
+
+# "<arg> has NA at position i; <what>": for vectors, and rows/columns of matrices.
+check_no_na <- function(x, arg, what, call = rlang::caller_env()) {
+  if (!anyNA(x)) return(invisible(x))
+  if (is.matrix(x)) {
+    at <- which(is.na(x), arr.ind = TRUE)[1, ]
+    where <- paste0("row ", at[[1]], ", column ", at[[2]])
+  } else {
+    where <- paste0("position ", which(is.na(x))[1])
+  }
+  dgi_arg_error(paste0("{.arg {arg}} has NA at ", where, "; ", what, "."), arg, call = call)
 }
 
 check_string <- function(x, arg, null_ok = FALSE, call = rlang::caller_env()) {

@@ -69,6 +69,8 @@ dgi_class_optimization <- function(model, target, length = NULL, flanks = NULL, 
                                "parametrization")
   objective <- as_choice(objective, c("logit", "probability"), "objective")
   check_flag(progress, "progress")
+  flanks <- as_chr(flanks)
+  start <- as_chr(start)
   if (!is.null(flanks) && (!is.character(flanks) || base::length(flanks) != 2L ||
                            anyNA(flanks))) {
     dgi_arg_error("{.arg flanks} must be two sequences {.code c(left, right)}, not {describe(flanks)}.",

@@ -96,6 +96,13 @@ r_frame <- function(df) {
 
 is_python <- function(x) inherits(x, "python.builtin.object")
 
+# R users hold labels, ids, paths and sequences as factors as often as strings:
+# a factor becomes the character vector it prints as (names kept).
+as_chr <- function(x) {
+  if (!is.factor(x)) return(x)
+  stats::setNames(as.character(x), names(x))
+}
+
 is_model_adapter <- function(x) {
   is_python(x) && any(grepl("ModelAdapter$", class(x)))
 }
@@ -153,11 +160,12 @@ cached_adapter <- function(key, make) {
 }
 
 as_class_names <- function(class_names, call = rlang::caller_env()) {
-  if (is.factor(class_names)) class_names <- as.character(class_names)
-  if (!is.character(class_names) || anyNA(class_names) || !length(class_names)) {
+  class_names <- as_chr(class_names)
+  if (!is.character(class_names) || !length(class_names)) {
     dgi_arg_error("{.arg class_names} must be a character vector of class names, not {describe(class_names)}.",
                   "class_names", call = call)
   }
+  check_no_na(class_names, "class_names", "give a name for every class", call = call)
   class_names
 }
 
@@ -302,10 +310,12 @@ as_sequences <- function(sequences, info, arg = "sequences", window_step = NULL,
     sequences <- as.character(sequences)
   }
   if (is.list(sequences) && !is.data.frame(sequences) && length(sequences) &&
-      all(vapply(sequences, function(s) is.character(s) && length(s) == 1, logical(1)))) {
+      all(vapply(sequences, function(s) (is.character(s) || is.factor(s)) && length(s) == 1,
+                 logical(1)))) {
+    sequences <- lapply(sequences, as_chr)
     sequences <- unlist(sequences)
   }
-  if (is.factor(sequences)) sequences <- as.character(sequences)
+  sequences <- as_chr(sequences)
   if (is.character(sequences)) {
     return(as_character_sequences(sequences, info, arg, window_step, pad, vocabulary, call))
   }

@@ -117,12 +117,17 @@ dgi_gene_set_test <- function(genes, sets, score = "score_mean", n_permutations 
   seed <- as_count(seed, "seed", min = 0L, null_ok = TRUE) %||%
     sample.int(.Machine$integer.max, 1L)
   if (!is.list(sets)) sets <- list(sets)
+  if (!length(sets)) {
+    dgi_arg_error("{.arg sets} is empty; give at least one set.", "sets",
+                  hint = "For example {.code sets = list(spore = \"sporulation\")}.")
+  }
   if (is.null(names(sets))) names(sets) <- paste0("set", seq_along(sets))
-  if (!length(sets) || anyNA(names(sets)) || any(names(sets) == "")) {
+  if (anyNA(names(sets)) || any(names(sets) == "")) {
     dgi_arg_error("{.arg sets} must be a non-empty named list of patterns or gene ids.", "sets")
   }
   specs <- lapply(names(sets), function(nm) {
     s <- sets[[nm]]
+    if (is.factor(s)) s <- structure(as.character(s), class = setdiff(class(s), "factor"))
     if (!is.character(s) || !length(s) || anyNA(s)) {
       dgi_arg_error("Set {.val {nm}} must be a pattern or gene ids (character), not {describe(s)}.",
                     "sets")
@@ -144,6 +149,7 @@ dgi_gene_set_test <- function(genes, sets, score = "score_mean", n_permutations 
 # (as.data.frame gives seqnames, start, end, width, strand and the metadata columns;
 # the engine reads seqnames as seq_id and "*" as unstranded).
 as_annotation_arg <- function(annotation, arg = "annotation", call = rlang::caller_env()) {
+  annotation <- as_chr(annotation)
   if (is.character(annotation) && length(annotation) == 1L && !is.na(annotation)) {
     path <- normalizePath(path.expand(annotation), mustWork = FALSE)
     if (!file.exists(path)) {

@@ -237,8 +237,11 @@ gia_run <- function(fn, model, target, args, background = "iid", n_backgrounds =
 }
 
 as_pattern <- function(x, arg, call = rlang::caller_env()) {
-  if (is.character(x) && length(x) == 1L && !is.na(x) && nzchar(x)) return(x)
-  if (is.matrix(x) && is.numeric(x) && ncol(x) == 4L && !anyNA(x)) {
+  x <- as_chr(x)
+  if (is.character(x) && length(x) == 1L && !is.na(x) && nzchar(x)) return(unname(x))
+  if (is.matrix(x) && is.numeric(x) && ncol(x) == 4L) {
+    check_no_na(x, arg, "a PWM needs a probability for every base at every position",
+                call = call)
     storage.mode(x) <- "double"
     return(reticulate::r_to_py(unname(x)))
   }
@@ -247,6 +250,7 @@ as_pattern <- function(x, arg, call = rlang::caller_env()) {
 }
 
 as_patterns <- function(x, arg, call = rlang::caller_env()) {
+  x <- as_chr(x)
   if (is.character(x)) x <- as.list(x) # names kept: they label the patterns
   if (!is.list(x)) x <- list(x)
   if (!length(x)) dgi_arg_error("{.arg {arg}} is empty.", arg, call = call)

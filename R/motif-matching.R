@@ -31,6 +31,7 @@ dgi_match_motifs <- function(pwm, database = "jaspar", collection = "CORE",
                              tax_group = "vertebrates", release = NULL, extra = NULL,
                              top = NULL) {
   query <- as_pwm_matrix(pwm)
+  database <- as_chr(database)
   if (!is.null(database)) {
     check_string(database, "database")
     if (!identical(tolower(database), "jaspar") && file.exists(database)) {
@@ -56,7 +57,9 @@ dgi_match_motifs <- function(pwm, database = "jaspar", collection = "CORE",
   # NULL becomes None: the engine's defaults for release, extra and top are None too.
   kwargs <- list(pwm = query, database = database, collection = collection,
                  tax_group = tax_group, release = release, extra = extra, top = top)
-  hits <- dgi_py_call(dgi_engine()$match_motifs, kwargs, arg_map = c(InputError = "pwm"))
+  hits <- dgi_py_call(dgi_engine()$match_motifs, kwargs, arg_map = c(InputError = "pwm"),
+                      message_args = c("database", "collection", "tax_group", "release",
+                                       "extra", "top"))
   dgi_frame(hits)
 }
 
@@ -70,14 +73,19 @@ as_pwm_matrix <- function(pwm, arg = "pwm", call = rlang::caller_env()) {
     }
     pwm <- pwm$window
   }
-  if (is.character(pwm) && base::length(pwm) == 1L && !is.na(pwm)) return(pwm)
+  pwm <- as_chr(pwm)
+  if (is.character(pwm) && base::length(pwm) == 1L && !is.na(pwm)) return(unname(pwm))
   if (is.data.frame(pwm)) {
     if (all(c("position", "base", "probability") %in% names(pwm))) {
+      check_no_na(pwm$probability, paste0(arg, "$probability"),
+                  "a PWM needs a probability for every base at every position", call = call)
       if ("restart" %in% names(pwm) && base::length(unique(pwm$restart)) > 1L) {
         dgi_arg_error("{.arg {arg}} holds the PWMs of several restarts.", arg,
                       hint = "Pick one, e.g. {.code pwm[pwm$restart == 1, ]}.", call = call)
       }
-      pwm <- tapply(pwm$probability, list(pwm$position, as.character(pwm$base)), sum)
+      # bases a table leaves out have probability 0
+      pwm <- tapply(pwm$probability, list(pwm$position, as.character(pwm$base)), sum,
+                    default = 0)
     } else {
       pwm <- as.matrix(pwm)
     }
@@ -93,7 +101,8 @@ as_pwm_matrix <- function(pwm, arg = "pwm", call = rlang::caller_env()) {
     dgi_arg_error("{.arg {arg}} has {ncol(pwm)} columns; a PWM has 4 (A, C, G, T).", arg,
                   hint = "Transpose a 4 x width matrix with {.fn t}.", call = call)
   }
-  pwm[is.na(pwm)] <- 0
+  check_no_na(pwm, arg, "a PWM needs a probability for every base at every position",
+              call = call)
   unname(pwm)
 }
 

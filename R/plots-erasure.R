@@ -28,8 +28,13 @@
 dgi_plot_erasure <- function(x, track = NULL, run = NULL, seq_id = NULL, region = NULL,
                              k = NULL) {
   segments <- NULL
+  # errors about the drawn table name the argument it came from
+  track_arg <- "track"
   if (is.list(x) && !is.data.frame(x) && !is.null(x$segments)) {
-    if (is.null(track) && !is.null(x$per_locus)) track <- x$per_locus
+    if (is.null(track) && !is.null(x$per_locus)) {
+      track <- x$per_locus
+      track_arg <- "x"
+    }
     x <- x$segments
   }
   if (!is.data.frame(x)) {
@@ -40,6 +45,7 @@ dgi_plot_erasure <- function(x, track = NULL, run = NULL, seq_id = NULL, region 
     segments <- x
   } else if (is.null(track)) {
     track <- x
+    track_arg <- "x"
   }
   settings <- attr(segments, "settings")
   if (!is.null(segments)) {
@@ -53,13 +59,13 @@ dgi_plot_erasure <- function(x, track = NULL, run = NULL, seq_id = NULL, region 
     length_bp <- settings$length %||% max(segments$end)
     track <- erasure_frequency(segments, as.integer(length_bp))
   }
-  check_table(track, c("position", "score_sum"), "track")
+  check_table(track, c("position", "score_sum"), track_arg)
   track <- as.data.frame(track)
   if ("seq_id" %in% names(track)) {
     ids <- unique(track$seq_id)
     pick <- seq_id %||% ids[1]
     if (!pick %in% ids) {
-      dgi_arg_error("{.arg seq_id} = {.val {pick}} is not in {.arg track}.", "seq_id")
+      dgi_arg_error("{.arg seq_id} = {.val {pick}} is not in {.arg {track_arg}}.", "seq_id")
     }
     track <- track[track$seq_id == pick, , drop = FALSE]
   }
