@@ -146,6 +146,10 @@ def test_plot_logo_observed_mode(attribution, tmp_path):
     assert ax.get_title() == "s1:3-8"
     lo, hi = ax.get_ylim()
     assert lo <= -1.0 and hi >= 8.0  # the negative letter at 5 and the tallest (8) fit
+    # ... with room: no letter touches the frame (the axes would clip its edge)
+    assert lo < -1.0 and hi > 8.0
+    x_lo, x_hi = ax.get_xlim()
+    assert x_lo < 3 - 0.5 and x_hi > 8 + 0.5  # the first and last letters' full width
     out = tmp_path / "logo.png"
     save_figure(fig, out)
     assert_png(out)
