@@ -150,8 +150,9 @@ setup-rpy2: setup-r
 	  $(PY) -m pip install $(PIP_FLAGS) -e ".[dev,r]" $(R_FACING_PINS)
 
 # DGI_REQUIRE_RPY2: the R/Python contract test must run here, not skip (only in this venv).
+# --doctest-modules: every docstring example of the engine runs too.
 test-python: setup-python setup-rpy2
-	DGI_REQUIRE_RPY2=true DGI_REQUIRE_RAY=true $(PY) -m pytest -q $(XDIST) -m "not slow" tests/python
+	DGI_REQUIRE_RPY2=true DGI_REQUIRE_RAY=true $(PY) -m pytest -q $(XDIST) -m "not slow" --doctest-modules tests/python python/deepg_interpret
 
 # Two pytest workers, one test file each at a time (module fixtures are built once per
 # file): 1.5x faster on the 2-core CI machines (3:18 -> 2:07 for the main suite).
