@@ -27,6 +27,9 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import warnings
 
 import numpy as np
@@ -37,6 +40,30 @@ from .errors import DeepGInterpretWarning
 # int32 bounds; R's NA_integer_ is -2**31, so that value cannot be an R integer.
 _INT32_MIN = -(2**31) + 1
 _INT32_MAX = 2**31 - 1
+
+
+@contextlib.contextmanager
+def _interrupts():
+    """Records whether SIGINT (Ctrl-C; R's interrupt through reticulate) arrives during
+    the block, passing it on to the handler that was there. A list that is non-empty
+    once one did. Outside the main thread (no signal handlers there) it records nothing."""
+    seen: list[bool] = []
+    previous = signal.getsignal(signal.SIGINT)
+    # Only a Python-level handler is wrapped: replacing that one changes nothing at the C
+    # level, while a handler Python does not own (R's, reported as None) is left alone.
+    if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        yield seen
+        return
+
+    def handler(signum, frame):
+        seen.append(True)
+        previous(signum, frame)
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def call(fn, args=(), kwargs=None):
@@ -57,17 +84,22 @@ def call(fn, args=(), kwargs=None):
     ['ZeroDivisionError', 'ArithmeticError']
     """
     kwargs = {} if kwargs is None else dict(kwargs)
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, _interrupts() as interrupted:
         warnings.simplefilter("always", DeepGInterpretWarning)
         try:
             value = fn(*tuple(args), **kwargs)
             status = "ok"
-        except Exception as exc:  # noqa: BLE001 - translated to an R error
+        except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - translated to an R error
             status = "error"
+            classes = [c.__name__ for c in type(exc).__mro__]
+            if interrupted and "KeyboardInterrupt" not in classes:
+                # Ctrl-C inside a TensorFlow op surfaces as RuntimeError("Unknown exception
+                # occurred"): the interrupt came first, so report that (R interrupts).
+                classes = ["KeyboardInterrupt", "BaseException", "object"]
             value = {
-                "classes": [c.__name__ for c in type(exc).__mro__],
+                "classes": classes,
                 "module": type(exc).__module__,
-                "message": str(exc),
+                "message": "interrupted" if classes[0] == "KeyboardInterrupt" else str(exc),
             }
     ours, others = [], []
     for w in caught:

@@ -240,3 +240,36 @@ def test_method_function_and_result_tables():
 def test_plain():
     assert r_bridge.plain({"a": (1, np.float32(0.5))}) == {"a": [1, 0.5]}
     assert r_bridge.plain(None) is None
+
+
+def test_call_reports_an_interrupt_as_keyboardinterrupt():
+    import os
+    import signal
+
+    from deepg_interpret.r_bridge import call
+
+    def plain_ctrl_c():
+        raise KeyboardInterrupt
+
+    def ctrl_c_inside_a_tensorflow_op():
+        # TensorFlow turns the KeyboardInterrupt of a SIGINT during an op into this.
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):  # the handler runs between bytecodes
+                pass
+        except KeyboardInterrupt:
+            pass
+        raise RuntimeError("Unknown exception occurred")
+
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a plain Python
+    try:
+        for fn in (plain_ctrl_c, ctrl_c_inside_a_tensorflow_op):
+            status, info, _ = call(fn)
+            assert status == "error" and info["classes"][0] == "KeyboardInterrupt", fn.__name__
+        # a RuntimeError without an interrupt stays what it is
+        status, info, _ = call(
+            lambda: (_ for _ in ()).throw(RuntimeError("Unknown exception occurred")))
+        assert info["classes"][0] == "RuntimeError"
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+    finally:
+        signal.signal(signal.SIGINT, before)
