@@ -59,6 +59,27 @@ def assert_tables_close(a, b, scale: float = 1.0, rel: float = 1e-6, obj: str = 
                                    rtol=0, atol=rel * scale, err_msg=f"{obj}.{c}")
 
 
+MOTIF_COUNTED = "GATTACACGTCA"
+
+
+def motif_counter(length_scale: float, k=None):
+    """maxlen=None model: a conv filter that fires (1.0) only on an exact
+    ``MOTIF_COUNTED``, global average pooling, and a softmax whose class 1 grows with the
+    number of copies (sets erasing as many copies tie exactly)."""
+    k = keras_default() if k is None else k
+    m = len(MOTIF_COUNTED)
+    inp = k.Input((None, 4))
+    conv = k.layers.Conv1D(1, m, activation="relu")
+    dense = k.layers.Dense(2, activation="softmax")
+    model = k.Model(inp, dense(k.layers.GlobalAveragePooling1D()(conv(inp))))
+    w = np.eye(4, dtype=np.float32)[["ACGT".index(c) for c in MOTIF_COUNTED]][:, :, None]
+    conv.set_weights([w, np.array([-(m - 1)], np.float32)])
+    scale = length_scale / 2.0  # pooled value = copies / (L - m + 1)
+    dense.set_weights([np.array([[-scale, scale]], np.float32),
+                       np.array([3.0, -3.0], np.float32)])
+    return model
+
+
 def random_dna(n: int, length: int, seed: int = 0) -> list[str]:
     rng = np.random.default_rng(seed)
     return ["".join(rng.choice(list("ACGT"), length)) for _ in range(n)]

@@ -24,7 +24,8 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 
-from conftest import keras_default, random_dna
+from conftest import MOTIF_COUNTED as MOTIF
+from conftest import keras_default, motif_counter, random_dna
 from deepg_interpret import class_optimization, evolutionary_erasure, gia, ism, occlusion
 from deepg_interpret.core.decisions import (
     argmax_decided,
@@ -34,23 +35,7 @@ from deepg_interpret.core.decisions import (
     relative_keys,
 )
 
-MOTIF = "GATTACACGTCA"
 NOISE = 1e-7
-
-
-def motif_counter(k, length_scale: float):
-    """Exact ties everywhere: every set erasing the same number of motif copies has the
-    same drop in exact arithmetic (the old search flipped between them on noise)."""
-    m = len(MOTIF)
-    inp = k.Input((None, 4))
-    conv = k.layers.Conv1D(1, m, activation="relu")
-    dense = k.layers.Dense(2, activation="softmax")
-    model = k.Model(inp, dense(k.layers.GlobalAveragePooling1D()(conv(inp))))
-    w = np.eye(4, dtype=np.float32)[["ACGT".index(c) for c in MOTIF]][:, :, None]
-    conv.set_weights([w, np.array([-(m - 1)], np.float32)])
-    dense.set_weights([np.array([[-length_scale / 2, length_scale / 2]], np.float32),
-                       np.array([3.0, -3.0], np.float32)])
-    return model
 
 
 def random_cnn(k, length: int | None = 300, seed: int = 3):
@@ -107,7 +92,7 @@ def test_the_noise_wrapper_adds_noise_of_the_stated_size():
 @pytest.mark.parametrize("grid", [True, False])
 def test_erasure_segments_do_not_move_on_noise(planted, grid):
     k = keras_default()
-    model = motif_counter(k, 600)
+    model = motif_counter(600, k)
     kw = dict(target=1, segment_length=20, n_segments=3, population=12, generations=8,
               restarts=2, n_null=10, seed=5, grid=grid, progress=False)
     clean = evolutionary_erasure(model, planted, fast=False, batch_size=64, **kw)
@@ -168,7 +153,7 @@ def test_ism_and_occlusion_ties_go_by_position(planted):
     # Every base of a planted copy breaks it alike: exact ties that noise would order at
     # random; ranked on keys, they go by position.
     k = keras_default()
-    model = motif_counter(k, 600)
+    model = motif_counter(600, k)
     for m in (model, noisy(k, model)):
         top = ism(m, planted, target=1, fast=False, progress=False).top_table(12)
         assert top["position"].tolist() == list(range(101, 113))
@@ -206,15 +191,15 @@ SCRIPT = textwrap.dedent("""
     import json, sys
     sys.path.insert(0, sys.argv[2])
     import numpy as np
-    from conftest import keras_default, random_dna
-    from test_determinism import motif_counter, random_cnn, MOTIF
+    from conftest import MOTIF_COUNTED as MOTIF, keras_default, motif_counter, random_dna
+    from test_determinism import random_cnn
     from deepg_interpret import class_optimization, evolutionary_erasure, ism
     bs = int(sys.argv[1])
     k = keras_default()
     seq = random_dna(1, 600, seed=4)[0]
     for p in (100, 300, 450):
         seq = seq[:p] + MOTIF + seq[p + len(MOTIF):]
-    er = evolutionary_erasure(motif_counter(k, 600), seq, target=1, segment_length=20,
+    er = evolutionary_erasure(motif_counter(600, k), seq, target=1, segment_length=20,
                               n_segments=3, population=12, generations=8, restarts=2,
                               n_null=10, seed=5, batch_size=bs, progress=False)
     co = class_optimization(random_cnn(k, 24, seed=5), target=1, restarts=4, steps=60, seed=3,

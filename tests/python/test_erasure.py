@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import assert_tables_close, keras_default, random_dna
+from conftest import MOTIF_COUNTED, assert_tables_close, keras_default, motif_counter, random_dna
 from deepg_interpret import (
     EvolutionaryErasureResult,
     InputError,
@@ -16,26 +16,9 @@ from deepg_interpret import (
 from deepg_interpret.methods.erasure_search import SegmentSpace, crossover, mutate, select
 from deepg_interpret.plots import plot_erasure
 
-MOTIF = "GATTACACGTCA"
+MOTIF = MOTIF_COUNTED
 LENGTH = 12_000
 PLANTED = (700, 2345, 5010, 7777, 9100, 11020)  # 0-based starts
-
-
-def motif_counter(length_scale: float):
-    """maxlen=None model: a conv filter that fires (1.0) only on an exact MOTIF, global
-    average pooling, and a softmax whose class 1 grows with the number of copies."""
-    k = keras_default()
-    m = len(MOTIF)
-    inp = k.Input((None, 4))
-    conv = k.layers.Conv1D(1, m, activation="relu")
-    dense = k.layers.Dense(2, activation="softmax")
-    model = k.Model(inp, dense(k.layers.GlobalAveragePooling1D()(conv(inp))))
-    w = np.eye(4, dtype=np.float32)[["ACGT".index(c) for c in MOTIF]][:, :, None]
-    conv.set_weights([w, np.array([-(m - 1)], np.float32)])
-    scale = length_scale / 2.0  # pooled value = copies / (L - m + 1)
-    dense.set_weights([np.array([[-scale, scale]], np.float32),
-                       np.array([3.0, -3.0], np.float32)])
-    return model
 
 
 @pytest.fixture(scope="module")
