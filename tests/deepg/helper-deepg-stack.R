@@ -60,6 +60,24 @@ expect_matches_deepg <- function(ours, theirs, tol = REL_TOL) {
   expect_lt(rel_diff(ours, theirs), tol)
 }
 
+# Values from two float32 computations (an engine's summary vs R's sum of its scores): the
+# noise is ~1e-7 of the outputs they come from, so the tolerance is absolute,
+# rel * max(scale, max(abs(expected))), with scale 1 for probabilities and differences of
+# them (ig_sum, delta). The vector case of tests/testthat/helper-models.R's expect_close(),
+# which test_dir("tests/deepg") does not load.
+expect_close <- function(actual, expected, scale = 1, rel = 1e-6) {
+  label <- deparse1(substitute(actual))
+  a <- as.numeric(actual)
+  e <- as.numeric(expected)
+  expect_length(a, length(e))
+  tol <- rel * max(scale, abs(e), na.rm = TRUE)
+  worst <- max(abs(a - e), 0)
+  testthat::expect(isTRUE(worst <= tol),
+                   sprintf("%s differs from expected by up to %.3g, above the tolerance %.3g",
+                           label, worst, tol))
+  invisible(actual)
+}
+
 # One-hot input as deepG builds it: dim c(1, maxlen, 4), columns A, C, G, T.
 random_onehot <- function(maxlen, seed) {
   withr::with_seed(seed, {

@@ -93,3 +93,63 @@ one_hot_vocab <- function(x, vocabulary) {
 }
 
 engine_module <- function() reticulate::import("deepg_interpret", convert = FALSE)
+
+# Two TensorFlow computations of the same quantity (engine vs predict() by hand, batched
+# vs one by one, fast path vs full, R vs Python, deepG's numbers vs ours) agree only to
+# float32 noise: a float32 kernel rounds at ~1e-7 of its output per op, and the summation
+# order -- which changes with the CPU, oneDNN on/off (TF_ENABLE_ONEDNN_OPTS), the thread
+# count and the batch composition -- moves those last bits (issue 18). That noise is ~1e-7
+# of the outputs a value comes from, not of the value: an effect f(x') - f(x) = 0.017 of
+# probabilities near 1 moves by ~2e-8, above 1e-6 of itself. So the tolerance is absolute,
+# rel * max(scale, max(abs(expected))), and holds for every element (the largest absolute
+# difference, not waldo's mean relative one). `scale` is the magnitude of the outputs the
+# values come from: 1 for probabilities and differences of them (the default); 0 for
+# attribution scores (gradients), whose own largest magnitude is their scale; the sum of
+# the terms' magnitudes for a sum of many terms. Lists compare element by element, data
+# frames column by column (doubles within tolerance, other columns exactly).
+expect_close <- function(actual, expected, scale = 1, rel = 1e-6, label = NULL) {
+  if (is.null(label)) label <- deparse1(substitute(actual))
+  if (is.data.frame(expected)) {
+    testthat::expect_s3_class(actual, "data.frame")
+    testthat::expect_identical(names(actual), names(expected), label = paste0("names(", label, ")"))
+    testthat::expect_identical(nrow(actual), nrow(expected), label = paste0("nrow(", label, ")"))
+    for (col in intersect(names(actual), names(expected))) {
+      lab <- paste0(label, "$", col)
+      if (is.double(expected[[col]])) {
+        expect_close(actual[[col]], expected[[col]], scale = scale, rel = rel, label = lab)
+      } else {
+        testthat::expect_identical(actual[[col]], expected[[col]], label = lab,
+                                   expected.label = paste0("expected$", col))
+      }
+    }
+    return(invisible(actual))
+  }
+  if (is.list(expected)) {
+    testthat::expect_length(actual, length(expected))
+    for (i in seq_along(expected)) {
+      expect_close(actual[[i]], expected[[i]], scale = scale, rel = rel,
+                   label = sprintf("%s[[%d]]", label, i))
+    }
+    return(invisible(actual))
+  }
+  a <- as.numeric(actual)
+  e <- as.numeric(expected)
+  tol <- rel * max(scale, abs(e), na.rm = TRUE)
+  if (!identical(length(a), length(e)) || !identical(dim(actual), dim(expected))) {
+    msg <- sprintf("%s has length %d and dim (%s); expected length %d and dim (%s)", label,
+                   length(a), toString(dim(actual)), length(e), toString(dim(expected)))
+    testthat::expect(FALSE, msg)
+  } else if (!identical(is.na(a), is.na(e))) {
+    testthat::expect(FALSE, sprintf("%s has NA where expected has none, or the reverse", label))
+  } else {
+    diff <- abs(a - e)
+    worst <- if (all(is.na(diff))) 0 else max(diff, na.rm = TRUE)
+    at <- if (worst > 0) which.max(diff) else 1L
+    testthat::expect(
+      worst <= tol,
+      sprintf("%s differs from expected by up to %.3g (element %d: %.9g vs %.9g), above the tolerance %.3g = %g * max(scale = %g, max|expected| = %.3g)",
+              label, worst, at, a[at], e[at], tol, rel, scale, max(abs(e), na.rm = TRUE))
+    )
+  }
+  invisible(actual)
+}

@@ -102,6 +102,6 @@ test_that("dgi_run_batch redoes a finished sample whose FASTA changed, and says 
   direct <- dgi_integrated_gradients(b$model, file.path(dir, "g2.fasta"), target = 2, steps = 4,
                                      window_step = 20, table = "per_locus")
   loci <- dgi_read_batch(out, "per_locus", samples = "g2", reader = "engine")
-  expect_equal(loci$score_sum, direct$score_sum, tolerance = 1e-12)
+  expect_close(loci$score_sum, direct$score_sum, scale = 0)  # another process: float32 noise only
   expect_equal(dgi_read_batch(out, "status")$redone_reason, c(NA, "fasta changed"))
 })

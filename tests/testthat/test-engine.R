@@ -131,3 +131,40 @@ test_that("dgi_config reports Python, TensorFlow, Keras and the engine", {
   expect_true(is.na(cfg$problem))
   expect_output(print(cfg), "The engine is ready")
 })
+
+test_that("the console is clean: no TensorFlow start-up noise, one device line", {
+  skip_if_no_engine()
+  # A fresh R of a user who set no TensorFlow log level (the Makefile sets one for the
+  # rest of the suite): library() plus a first model load and call.
+  rscript <- file.path(R.home("bin"), "Rscript")
+  code <- paste(
+    "suppressPackageStartupMessages(library(deepGinterpret))",
+    "ext <- function(f) system.file('extdata', f, package = 'deepGinterpret')",
+    "m <- dgi_load_model(ext('demo_model.h5'), class_names = c('no_motif', 'motif'))",
+    "ig <- dgi_integrated_gradients(m, ext('demo_sequences.fasta'), target = 'motif', steps = 2L, progress = FALSE)",
+    "cat('rows', nrow(ig), '\\n')",
+    sep = "; "
+  )
+  err <- withr::local_tempfile()
+  out <- withr::with_envvar(
+    c(R_LIBS = paste(.libPaths(), collapse = .Platform$path.sep),
+      RETICULATE_PYTHON = reticulate::py_config()$python,
+      TF_CPP_MIN_LOG_LEVEL = NA, DEEPG_INTERPRET_QUIET = NA),
+    system2(rscript, c("--vanilla", "-e", shQuote(code)), stdout = TRUE, stderr = err)
+  )
+  stderr <- readLines(err)
+  expect_match(paste(out, collapse = "\n"), "rows [0-9]+")
+  for (noise in c("cuInit", "absl::InitializeLog", "oneDNN", "cudart_stub")) {
+    expect_false(any(grepl(noise, stderr, fixed = TRUE)), info = paste(stderr, collapse = "\n"))
+  }
+  device <- grep("^deepg-interpret: TensorFlow ", stderr, value = TRUE)
+  expect_length(device, 1L)
+  expect_match(device, " on (CPU \\(|GPU: )")
+  expect_false(any(grepl("deepg-interpret: TensorFlow", out, fixed = TRUE))) # not on stdout
+})
+
+test_that("the device line is an R message that the option silences", {
+  expect_message(deepGinterpret:::dgi_report_device("deepg-interpret: x"), "deepg-interpret: x")
+  withr::local_options(deepGinterpret.quiet = TRUE)
+  expect_silent(deepGinterpret:::dgi_report_device("deepg-interpret: x"))
+})

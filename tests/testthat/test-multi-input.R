@@ -107,17 +107,17 @@ test_that("a label-input model asks for other_inputs in R terms and uses them", 
   adapter <- eng$load_model(model, input_index = 1L,
                             other_inputs = list(np$array(label, dtype = "float32"), NULL))
   direct <- eng$integrated_gradients(adapter, as.list(dna), target = 1L, progress = FALSE)
-  expect_equal(res$attribution$score,
-               as.vector(aperm(direct$attributions, c(3, 2, 1))), tolerance = 1e-6)
+  expect_close(res$attribution$score, as.vector(aperm(direct$attributions, c(3, 2, 1))),
+               scale = 0)
   # input_index = 2 and the label as deepG's generator gives it (a 1 x 3 matrix)
   same <- dgi_integrated_gradients(model, dna, target = 2, input_index = 2,
                                    other_inputs = list(matrix(label, 1), NULL))
-  expect_equal(same$score, res$attribution$score, tolerance = 1e-6)
+  expect_close(same$score, res$attribution$score, scale = 0)
   # a loaded handle keeps the fixed label; print says so
   handle <- dgi_load_model(model, other_inputs = list(label, NULL))
-  expect_equal(dgi_gradient_x_input(handle, dna, target = 2)$score,
+  expect_close(dgi_gradient_x_input(handle, dna, target = 2)$score,
                dgi_gradient_x_input(model, dna, target = 2,
-                                    other_inputs = list(label, NULL))$score, tolerance = 1e-6)
+                                    other_inputs = list(label, NULL))$score, scale = 0)
   expect_output(print(handle), "model inputs: 2; explains input 2, the others fixed")
   # the generic path takes them too
   ex <- dgi_explain("saliency", model, dna, target = 2, other_inputs = list(label, NULL))
@@ -139,7 +139,7 @@ test_that("several one-hot inputs: choose one, or explain them together", {
   first <- dgi_integrated_gradients(model, substr(dna, 1, 10), target = 3, input_index = 1,
                                     other_inputs = list(NULL, substr(dna, 11, 16)),
                                     table = "summary")
-  expect_equal(first$f_input, joint$summary$f_input, tolerance = 1e-6)
+  expect_close(first$f_input, joint$summary$f_input)
   expect_false(isTRUE(all.equal(first$f_baseline, joint$summary$f_baseline)))
   # target_middle: sequence of 10 + 1 + 6 bases, the middle one unseen
   tm <- dgi_integrated_gradients(model, random_dna(1, 17, seed = 5), target = 1,
@@ -159,18 +159,14 @@ test_that("the drop-in explains a list input_seq like deepG: every input interpo
   expect_equal(dim(ours[[2]]), c(6L, 4L))
   expect_equal(colnames(ours[[2]]), c("A", "C", "G", "T"))
   ref <- deepg_list_reference(model, xs, target = 2)
-  for (i in 1:2) {
-    expect_lt(max(abs(ours[[i]] - ref[[i]])) / max(abs(ref[[i]])), 1e-5)
-  }
+  expect_close(ours, ref, scale = 0)
   # deepG's random draws: set.seed() gives deepG's shuffles, input by input
   set.seed(3)
   ours <- dgi_integrated_gradients_deepg(m_steps = 20, baseline_type = "shuffle", input_seq = xs,
                                          target_class_idx = 3, model = model)
   set.seed(3)
   ref <- deepg_list_reference(model, xs, target = 3, m_steps = 20, baseline_type = "shuffle")
-  for (i in 1:2) {
-    expect_lt(max(abs(ours[[i]] - ref[[i]])) / max(abs(ref[[i]])), 1e-5)
-  }
+  expect_close(ours, ref, scale = 0)
   # completeness over both inputs
   summary <- dgi_integrated_gradients(model, one_hot(random_dna(1, 16, seed = 9)), target = 1,
                                       input_index = "all", table = "summary")
@@ -180,7 +176,7 @@ test_that("the drop-in explains a list input_seq like deepG: every input interpo
                                          model = model, pred_stepwise = TRUE)
   full <- dgi_integrated_gradients_deepg(m_steps = 5, input_seq = xs, target_class_idx = 2,
                                          model = model)
-  expect_equal(step, full, tolerance = 1e-6)
+  expect_close(step, full, scale = 0)
   expect_error(dgi_integrated_gradients_deepg(input_seq = xs[1], target_class_idx = 2,
                                               model = model),
                "`input_seq` is a list of 1 but the model has 2 inputs")
@@ -207,7 +203,7 @@ test_that("the drop-in returns deepG's stacked array for repeated baselines", {
                                                        baseline_type = "shuffle"))
   for (i in 1:3) {
     ref <- (runs[[1]][[i]] + runs[[2]][[i]]) / 2
-    expect_lt(max(abs(ours[i, , ] - ref)) / max(abs(ref)), 1e-5)
+    expect_close(ours[i, , ], ref, scale = 0)
   }
 })
 
@@ -240,7 +236,7 @@ test_that("integer-token models are explained through their embedding, in base t
   # f_input is the model on deepG's integer coding A = 1, C = 2, G = 3, T = 4
   tokens <- t(vapply(strsplit(dna, ""), function(s) match(s, c("A", "C", "G", "T")), integer(20)))
   pred <- model$predict(reticulate::np_array(tokens, dtype = "float32"), verbose = 0L)
-  expect_equal(res$summary$f_input, pred[, 2], tolerance = 1e-5)
+  expect_close(res$summary$f_input, pred[, 2])
   handle <- dgi_load_model(model)
   expect_output(print(handle), "tokens:      A = 1, C = 2, G = 3, T = 4")
   shifted <- dgi_load_model(model, token_codes = c(A = 2, C = 3, G = 4, T = 5))
