@@ -24,10 +24,15 @@ GIL while R runs, and collects R's garbage before it returns.
 
 Examples
 --------
->>> from deepg_interpret.rdata import read_r_data, to_r   # doctest: +SKIP
->>> crispr = read_r_data("deepG/data/crispr_sample.rda")   # doctest: +SKIP
->>> len(crispr), crispr[0][:10]                           # doctest: +SKIP
-(100, 'ATAGGGGTGC')
+deepG's own data (e.g. ``read_r_data("deepG/data/crispr_sample.rda")``) read the same
+way as this file that R writes:
+
+>>> import os, tempfile
+>>> from deepg_interpret.rdata import read_r_data, run_r
+>>> path = os.path.join(tempfile.mkdtemp(), "seqs.rds")
+>>> _ = run_r(f"saveRDS(c('ACGTACGTAC', 'TTTTGGGG'), '{path}')")
+>>> read_r_data(path)
+['ACGTACGTAC', 'TTTTGGGG']
 """
 
 from __future__ import annotations
@@ -88,7 +93,7 @@ def run_r(code: str, *, convert: bool = True, **inputs):
 
     Examples
     --------
-    >>> run_r("x * 2L", x=np.arange(3, dtype=np.int32)).tolist()  # doctest: +SKIP
+    >>> run_r("x * 2L", x=np.arange(3, dtype=np.int32)).tolist()
     [0, 2, 4]
     """
     if not isinstance(code, str):
@@ -345,11 +350,16 @@ def read_r_data(path, name: str | None = None):
 
     Examples
     --------
-    >>> x = read_r_data("onehot.rds")                      # doctest: +SKIP
-    >>> x.shape, x.dtype                                    # doctest: +SKIP
-    ((16, 200, 4), dtype('float32'))
-    >>> from deepg_interpret import integrated_gradients   # doctest: +SKIP
-    >>> result = integrated_gradients(model, x, target=0)  # doctest: +SKIP
+    A one-hot array as deepG's generators hold it (samples, maxlen, 4):
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "onehot.rds")
+    >>> _ = run_r(f"x <- array(0, c(2, 5, 4)); x[, , 1] <- 1; saveRDS(x, '{path}')")
+    >>> x = read_r_data(path)
+    >>> x.shape, x.dtype, x[0, 0].tolist()
+    ((2, 5, 4), dtype('float32'), [1.0, 0.0, 0.0, 0.0])
+
+    ``x`` then goes to any method as it is (``integrated_gradients(model, x, target=0)``).
     """
     if not isinstance(path, (str, os.PathLike)):
         raise ArgumentTypeError(f"path must be a file path, got {type(path).__name__}")
@@ -434,10 +444,14 @@ def to_r(df: pd.DataFrame, *, one_based_targets: bool = True):
     --------
     In Jupyter, with ``%load_ext rpy2.ipython``:
 
-    >>> from deepg_interpret import integrated_gradients           # doctest: +SKIP
-    >>> from deepg_interpret.rdata import to_r                      # doctest: +SKIP
-    >>> ig = integrated_gradients(model, "ACGT" * 25, target=1)     # doctest: +SKIP
-    >>> ig_r = to_r(ig.table("per_locus"))                          # doctest: +SKIP
+    >>> import keras
+    >>> from deepg_interpret import integrated_gradients
+    >>> model = keras.Sequential([keras.Input((100, 4)), keras.layers.Flatten(),
+    ...                           keras.layers.Dense(2)])
+    >>> ig = integrated_gradients(model, "ACGT" * 25, target=1, steps=4, progress=False)
+    >>> ig_r = to_r(ig.table("per_locus"))
+    >>> run_r("c(nrow(ig_r), class(ig_r$position))", ig_r=ig_r)
+    ['100', 'integer']
 
     and then an R cell::
 
