@@ -74,3 +74,39 @@ def test_ray_run_equals_local_run(ray_session, data):
         pd.testing.assert_frame_equal(read_batch(out, table), read_batch(data["local"], table),
                                       check_exact=True, obj=table)
     assert ray_session.is_initialized()  # a session the caller started is left running
+
+
+def test_another_ray_instance_is_explained(data, tmp_path):
+    # A Ray head started apart from this run (as `ray start --head` would be on the
+    # machine); RAY_ADDRESS makes the run's ray.init() join it, which refuses num_cpus.
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ray_bin = os.path.join(os.path.dirname(sys.executable), "ray")
+    head = subprocess.Popen([ray_bin, "start", "--head", "--block", f"--port={port}",
+                             "--num-cpus=1", "--include-dashboard=false",
+                             f"--temp-dir={tmp_path / 'ray'}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(8)  # the head's processes come up
+        code = ("from deepg_interpret import run_batch\n"
+                "from deepg_interpret.errors import InputError\n"
+                "try:\n"
+                f"    run_batch({str(data['root'] / 'samples.csv')!r}, "
+                f"{str(data['root'] / 'model.h5')!r}, method='ig', out={str(tmp_path / 'o')!r},"
+                f" settings={SETTINGS!r}, engine='ray', workers=1, progress=False)\n"
+                "except InputError as e:\n"
+                "    print('MESSAGE', e)\n")
+        env = {**os.environ, "RAY_ADDRESS": f"127.0.0.1:{port}", "TF_CPP_MIN_LOG_LEVEL": "2"}
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env=env, timeout=300)
+        assert "MESSAGE Another Ray instance is running" in out.stdout, out.stderr[-2000:]
+        assert "address='auto'" in out.stdout and "ray stop" in out.stdout
+    finally:
+        head.terminate()
+        head.wait(timeout=60)
