@@ -92,12 +92,12 @@ dgi_run_batch <- function(samples, model, out, method = "integrated_gradients", 
                           workers = NULL, address = NULL, overwrite = FALSE,
                           progress = interactive()) {
   engine <- match.arg(engine)
-  check_string(out, "out")
-  check_string(method, "method")
+  out <- check_string(out, "out")
+  method <- check_string(method, "method")
   check_flag(overwrite, "overwrite")
   check_flag(progress, "progress")
   workers <- as_count(workers, "workers", null_ok = TRUE)
-  check_string(address, "address", null_ok = TRUE)
+  address <- check_string(address, "address", null_ok = TRUE)
   if (!is.character(model) || length(model) != 1L || is.na(model)) {
     dgi_arg_error("{.arg model} must be the path of a saved model, not {describe(model)}.",
                   "model", hint = paste("Batch workers load the model from a file: save it first,",
@@ -162,8 +162,8 @@ dgi_run_batch <- function(samples, model, out, method = "integrated_gradients", 
 #' try(dgi_read_batch(out))
 dgi_read_batch <- function(out, table = NULL, samples = NULL,
                            reader = c("auto", "arrow", "engine")) {
-  check_string(out, "out")
-  check_string(table, "table", null_ok = TRUE)
+  out <- check_string(out, "out")
+  table <- check_string(table, "table", null_ok = TRUE)
   reader <- match.arg(reader)
   if (reader == "auto") {
     reader <- if (requireNamespace("arrow", quietly = TRUE)) "arrow" else "engine"

@@ -38,8 +38,11 @@ check_no_na <- function(x, arg, what, call = rlang::caller_env()) {
   dgi_arg_error(paste0("{.arg {arg}} has NA at ", where, "; ", what, "."), arg, call = call)
 }
 
+# Returns the string (a one-level factor, as R users pass them, becomes its label), so
+# callers write `x <- check_string(x, "x")`.
 check_string <- function(x, arg, null_ok = FALSE, call = rlang::caller_env()) {
   if (is.null(x) && null_ok) return(invisible(x))
+  if (is.factor(x)) x <- as.character(x)
   if (!is.character(x) || length(x) != 1 || is.na(x) || !nzchar(x)) {
     dgi_arg_error("{.arg {arg}} must be a single non-empty string, not {describe(x)}.",
                   arg, call = call)

@@ -164,7 +164,7 @@ dgi_evolutionary_erasure <- function(model, sequence, target, segment_length, n_
                         aliases = ARG_ALIASES$baseline)
   seed <- as_count(seed, "seed", min = 0L, null_ok = TRUE) %||%
     sample.int(.Machine$integer.max, 1L)
-  check_string(checkpoint, "checkpoint", null_ok = TRUE)
+  checkpoint <- check_string(checkpoint, "checkpoint", null_ok = TRUE)
   batch_size <- as_count(batch_size, "batch_size", null_ok = TRUE)
   memory_budget <- as_memory_budget(memory_budget)
   table <- as_choice(table, c("segments", "history", "summary", "null", "all"), "table")

@@ -47,7 +47,7 @@ dgi_gene_scores <- function(per_locus, annotation, score = "score_sum", rank_by 
                             sequence_lengths = NULL) {
   per_locus <- pick_table(per_locus, "per_locus")
   check_table(per_locus, c("seq_id", "position"), "per_locus")
-  check_string(score, "score")
+  score <- check_string(score, "score")
   rank_by <- as_choice(rank_by, c("score_mean", "score_sum", "score_max", "score_abs_mean"),
                        "rank_by")
   smooth <- as_count(smooth, "smooth", null_ok = TRUE)
@@ -110,7 +110,7 @@ dgi_gene_scores <- function(per_locus, annotation, score = "score_sum", rank_by 
 dgi_gene_set_test <- function(genes, sets, score = "score_mean", n_permutations = 1000,
                               seed = NULL, n_length_bins = 10, include_noncoding = FALSE) {
   check_table(genes, c("gene_id", "name", "product", "start", "end"), "genes")
-  check_string(score, "score")
+  score <- check_string(score, "score")
   n_permutations <- as_count(n_permutations, "n_permutations")
   n_length_bins <- as_count(n_length_bins, "n_length_bins")
   check_flag(include_noncoding, "include_noncoding")

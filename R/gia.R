@@ -212,7 +212,7 @@ gia_run <- function(fn, model, target, args, background = "iid", n_backgrounds =
   if (!is.null(gc)) check_fraction(gc, "gc", call = call)
   check_fraction(level, "level", call = call)
   check_flag(progress, "progress", call = call)
-  check_string(table, "table", call = call)
+  table <- check_string(table, "table", call = call)
   seed <- as_count(seed, "seed", min = 0L, null_ok = TRUE, call = call) %||%
     sample.int(.Machine$integer.max, 1L)
   if (!is.null(output)) output <- as_choice(output, c("probability", "logit"), "output",

@@ -149,7 +149,7 @@ dgi_install_requirements <- function(engine = NULL, tensorflow = NULL,
     engine <- Sys.getenv("DGI_ENGINE_SOURCE", unset = "")
     if (!nzchar(engine)) engine <- "deepg-interpret"
   }
-  check_string(engine, "engine")
+  engine <- check_string(engine, "engine")
   path <- path.expand(engine)
   if (dir.exists(path)) {
     if (!file.exists(file.path(path, "pyproject.toml"))) {
@@ -167,7 +167,7 @@ dgi_install_requirements <- function(engine = NULL, tensorflow = NULL,
   }
   reqs <- engine
   if (!is.null(tensorflow)) {
-    check_string(tensorflow, "tensorflow")
+    tensorflow <- check_string(tensorflow, "tensorflow")
     if (!grepl("^[0-9]+\\.[0-9]+$", tensorflow)) {
       cli::cli_abort(c(
         "{.arg tensorflow} must be a release such as {.val 2.15}, not {.val {tensorflow}}."

@@ -51,7 +51,7 @@ dgi_methods <- function() {
 # The registry entry of `name` as an R list (cached per session): name,
 # r_wrapper, summary, tables (character), choices (named list of character).
 method_info <- function(name, arg = "name", call = rlang::caller_env()) {
-  check_string(name, arg, call = call)
+  name <- check_string(name, arg, call = call)
   cache <- .dgi$methods %||% list()
   if (is.null(cache[[name]])) {
     dgi_engine()

@@ -33,14 +33,14 @@ dgi_match_motifs <- function(pwm, database = "jaspar", collection = "CORE",
   query <- as_pwm_matrix(pwm)
   database <- as_chr(database)
   if (!is.null(database)) {
-    check_string(database, "database")
+    database <- check_string(database, "database")
     if (!identical(tolower(database), "jaspar") && file.exists(database)) {
       database <- normalizePath(database)
     }
   }
-  check_string(collection, "collection")
-  check_string(tax_group, "tax_group", null_ok = TRUE)
-  check_string(release, "release", null_ok = TRUE)
+  collection <- check_string(collection, "collection")
+  tax_group <- check_string(tax_group, "tax_group", null_ok = TRUE)
+  release <- check_string(release, "release", null_ok = TRUE)
   top <- as_count(top, "top", null_ok = TRUE)
   if (!is.null(extra)) {
     if (!is.list(extra) && !is.character(extra)) {

@@ -80,7 +80,7 @@ dgi_simulate_motifs <- function(n = 10000, length = 600, motif = "high", share =
                   "label_names")
   }
   if (!is.null(path)) {
-    check_string(path, "path")
+    path <- check_string(path, "path")
     check_fraction(validation_share, "validation_share")
   }
   position <- as_position(position)
@@ -207,10 +207,10 @@ dgi_score_explanations <- function(x, truth, score = "score_sum", method = "ig",
       all(c("base", "score") %in% names(x))) {
     x <- dgi_per_locus(x)
   }
-  check_string(score, "score")
+  score <- check_string(score, "score")
   check_table(x, c("seq_id", "position", score), "x")
   check_table(truth, c("seq_id", "start", "end"), "truth")
-  check_string(method, "method")
+  method <- check_string(method, "method")
   k <- as_count(k, "k", null_ok = TRUE)
   eng <- dgi_engine()
   evaluate <- reticulate::import("deepg_interpret.evaluate", convert = FALSE)

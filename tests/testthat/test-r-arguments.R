@@ -28,6 +28,10 @@ test_that("factors are accepted where strings are expected", {
   loci <- data.frame(seq_id = "U00096.3", position = 1:2000, score_sum = 1)
   genes <- dgi_gene_scores(loci, factor(gff), sequence_lengths = c(U00096.3 = 326620))
   expect_s3_class(genes, "data.frame")
+  # single-string arguments too (check_string takes a one-level factor)
+  by_factor <- dgi_gene_scores(loci, gff, score = factor("score_sum"),
+                               sequence_lengths = c(U00096.3 = 326620))
+  expect_identical(by_factor$gene_id, genes$gene_id)
   table <- data.frame(gene_id = paste0("g", 1:20), name = "", type = "CDS",
                       product = "kinase", start = 1, end = 500, score_mean = 1:20)
   expect_no_error(dgi_gene_set_test(table, list(a = factor(paste0("g", 1:5))), seed = 1,
