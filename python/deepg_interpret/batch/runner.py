@@ -457,9 +457,22 @@ def run_batch(samples, model, *, method: str = "integrated_gradients", out,
 
     Examples
     --------
-    >>> status = run_batch("genomes.csv", "model.h5", method="ig", out="runs/ig",
-    ...                    settings={"target": 1, "steps": 20, "window_step": 500})  # doctest: +SKIP
-    >>> read_batch("runs/ig", "per_locus")                                          # doctest: +SKIP
+    >>> import os, tempfile, keras
+    >>> from deepg_interpret import read_batch
+    >>> root = tempfile.mkdtemp()
+    >>> keras.Sequential([keras.Input((50, 4)), keras.layers.Flatten(),
+    ...                   keras.layers.Dense(2)]).save(os.path.join(root, "model.keras"))
+    >>> with open(os.path.join(root, "g1.fasta"), "w") as fh:
+    ...     _ = fh.write(">chr\\n" + "ACGT" * 50 + "\\n")
+    >>> with open(os.path.join(root, "genomes.csv"), "w") as fh:
+    ...     _ = fh.write("sample_id,fasta\\ng1,g1.fasta\\n")
+    >>> status = run_batch(os.path.join(root, "genomes.csv"), os.path.join(root, "model.keras"),
+    ...                    method="ig", out=os.path.join(root, "runs"), progress=False,
+    ...                    settings={"target": 1, "steps": 4, "window_step": 50})
+    >>> status["status"].tolist()
+    ['done']
+    >>> len(read_batch(os.path.join(root, "runs"), "per_locus"))  # 200 bases of one genome
+    200
     """
     spec = resolve_method(method)
     sample_list = read_samples(samples)
