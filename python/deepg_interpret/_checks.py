@@ -171,20 +171,6 @@ def check_baseline_name(baseline, names, arg: str = "baseline"):
     >>> check_baseline_name("zero", ("zero", "uniform"))
     'zero'
     """
-    names = tuple(names)
-    if isinstance(baseline, str):
-        if baseline not in names:
-            close = difflib.get_close_matches(baseline, names, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise BaselineError(
-                f"`{arg}` = {baseline!r} is not a baseline name; choose one of {names} or pass "
-                f"an array of the sequence's shape (L, C).{hint}")
-        return baseline
-    scalar = baseline is None or np.ndim(baseline) == 0
-    if not scalar:
-        return baseline
-    guess = _scalar_guess(baseline, names)
-    hint = f" Did you mean {guess!r}?" if guess else ""
-    raise BaselineError(
-        f"`{arg}` = {baseline!r} is not a baseline; choose one of {names} or pass an array "
-        f"of the sequence's shape (L, C) (or (n_baselines, L, C)).{hint}")
+    if isinstance(baseline, str) or baseline is None or np.ndim(baseline) == 0:
+        return check_choice(baseline, arg, tuple(names), BaselineError)
+    return baseline

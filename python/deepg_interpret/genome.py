@@ -9,7 +9,6 @@ writes per-locus (optionally smoothed) scores for IGV and other browsers.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from .errors import ArgumentTypeError, InputError
 from .genes import check_one_row_per_locus, gene_scores, locus_index
 from .io.annotations import as_annotation, check_annotation, read_gff_sequences
 from .io.fasta import read_fasta
-from .io.files import atomic_write
+from .io.files import SAFE_NAME, atomic_write
 from .methods.gradients import STRANDS
 from .methods.registry import get_method
 from .summaries import rolling_mean
@@ -30,8 +29,6 @@ from .tables import r_friendly
 # "stranded": forward and reverse-complement runs kept apart, each gene scored on its own
 # strand (the reverse run, mapped back, reads minus-strand genes in their sense).
 GENOME_STRANDS = STRANDS + ("stranded",)
-# Values of a write_bedgraph(by=) column become part of file names: keep them literal.
-_TRACK_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _BEDGRAPH_FIX = ("write one track per sample with by='sample_id' (or by= another column that "
                  "tells the tracks apart), or pass one row per position")
 
@@ -339,7 +336,7 @@ def write_bedgraph(per_locus: pd.DataFrame, path, *, score: str = "score_sum",
     if per_locus[by].isna().any():
         raise InputError(f"column {by!r} has missing values; every row needs its track's name")
     keys = per_locus[by].astype(str)
-    bad = [v for v in dict.fromkeys(keys) if not _TRACK_VALUE.fullmatch(v)]
+    bad = [v for v in dict.fromkeys(keys) if not SAFE_NAME.fullmatch(v)]
     if bad:
         raise InputError(f"{by} values {bad[:5]} cannot be part of a file name; use letters, "
                          "digits and . _ + - only (e.g. 'GCF_000009045.1')")

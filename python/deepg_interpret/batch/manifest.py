@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,10 +32,8 @@ import pandas as pd
 
 from ..errors import InputError
 from ..io.fasta import FASTA_SUFFIXES, is_fasta_name
+from ..io.files import SAFE_NAME, sha256_file
 
-# Sample ids become hive partition folders (``sample_id=<id>``): keep them to
-# characters every filesystem and every hive reader takes literally.
-_SAMPLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _GFF_SUFFIXES = (".gff3", ".gff", ".gff3.gz", ".gff.gz")
 #: Files up to this size are fingerprinted by the SHA-256 of all their bytes.
 FULL_HASH_LIMIT = 64 << 20
@@ -79,14 +76,6 @@ class Sample:
                 for role, path in self.input_paths().items()}
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _sha256_ends(path: Path, size: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -99,7 +88,7 @@ def _sha256_ends(path: Path, size: int) -> str:
 def _file_fingerprint(path: Path) -> str:
     info = path.stat()
     if info.st_size <= FULL_HASH_LIMIT:
-        return "sha256:" + _sha256_file(path)
+        return "sha256:" + sha256_file(path)
     return (f"size={info.st_size};mtime_ns={info.st_mtime_ns};"
             f"sha256-ends:{_sha256_ends(path, info.st_size)}")
 
@@ -148,7 +137,8 @@ def fingerprint(path) -> str | None:
 
 def check_sample_id(sample_id: str, where: str = "") -> str:
     """``sample_id`` if it can name a partition folder, else a clear :class:`InputError`."""
-    if not isinstance(sample_id, str) or not _SAMPLE_ID.fullmatch(sample_id):
+    # Sample ids become hive partition folders (``sample_id=<id>``): SAFE_NAME only.
+    if not isinstance(sample_id, str) or not SAFE_NAME.fullmatch(sample_id):
         raise InputError(
             f"sample_id {sample_id!r}{where} cannot name an output partition: use letters, "
             "digits and . _ + - only, starting with a letter or digit (e.g. 'GCF_000009045.1')."

@@ -276,7 +276,7 @@ def resume_plan(store: BatchStore, samples: list[Sample], run_inputs: dict
     :class:`DeepGInterpretWarning` naming the redone samples and what changed, and one
     for kept samples with missing inputs.
     """
-    pending, reasons, missing = [], {}, []
+    pending, changed_roles, missing = [], {}, []
     for sample in samples:
         if not store.is_finished(sample.sample_id):
             pending.append(sample)
@@ -291,12 +291,12 @@ def resume_plan(store: BatchStore, samples: list[Sample], run_inputs: dict
             missing.append(f"{sample.sample_id} ({', '.join(gone)})")
             continue
         pending.append(sample)
-        reasons[sample.sample_id] = ("inputs not fingerprinted (an older run)"
-                                     if changed == ["inputs"]
-                                     else ", ".join(changed) + " changed")
+        changed_roles[sample.sample_id] = changed
+    reasons = {sid: ("inputs not fingerprinted (an older run)" if roles == ["inputs"]
+                     else ", ".join(roles) + " changed") for sid, roles in changed_roles.items()}
     if reasons:
-        warnings.warn(_redo_message(reasons, run_inputs, samples), DeepGInterpretWarning,
-                      stacklevel=3)
+        warnings.warn(_redo_message(changed_roles, reasons, run_inputs, samples),
+                      DeepGInterpretWarning, stacklevel=3)
     if missing:
         warnings.warn(
             f"{len(missing)} finished sample(s) have input files that no longer exist and "
@@ -306,17 +306,17 @@ def resume_plan(store: BatchStore, samples: list[Sample], run_inputs: dict
     return pending, reasons
 
 
-def _redo_message(reasons: dict[str, str], run_inputs: dict, samples: list[Sample]) -> str:
+def _redo_message(changed_roles: dict[str, list[str]], reasons: dict[str, str],
+                  run_inputs: dict, samples: list[Sample]) -> str:
     paths = {s.sample_id: s.input_paths() for s in samples}
     lines = []
-    for sample_id, reason in list(reasons.items())[:_MAX_LISTED]:
-        roles = reason.removesuffix(" changed").split(", ")
+    for sample_id, roles in list(changed_roles.items())[:_MAX_LISTED]:
         where = [str(paths[sample_id].get(r)) for r in roles if paths[sample_id].get(r)]
-        lines.append(f"  {sample_id}: {reason}" + (f" ({', '.join(where)})" if where else ""))
+        lines.append(f"  {sample_id}: {reasons[sample_id]}"
+                     + (f" ({', '.join(where)})" if where else ""))
     if len(reasons) > _MAX_LISTED:
         lines.append(f"  ... and {len(reasons) - _MAX_LISTED} more")
-    shared = sorted({r for reason in reasons.values() for r in reason.removesuffix(" changed")
-                     .split(", ") if r in run_inputs})
+    shared = sorted({r for roles in changed_roles.values() for r in roles if r in run_inputs})
     note = (f" The {' and '.join(shared)} changed since they were computed, so every "
             "finished sample is redone." if shared else "")
     return (f"redoing {len(reasons)} finished sample(s) whose inputs changed since they were "

@@ -16,7 +16,10 @@ import zlib
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import ArgumentTypeError, SequenceError
+from .onehot import not_dna, not_dna_message
 
 FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".ffn", ".fas", ".faa", ".seq")
 GZIP_MAGIC = b"\x1f\x8b"
@@ -154,10 +157,6 @@ def read_fasta(path, *, check_ids: bool = False, check_dna: bool = True) -> list
 
 def _check_dna_record(sequence: str, record_id: str, number: int, shown: str) -> None:
     """Raise SequenceError for a record that is clearly not DNA (digits, a protein)."""
-    import numpy as np
-
-    from .onehot import not_dna, not_dna_message
-
     found = not_dna(np.frombuffer(sequence.encode("ascii", errors="replace"), np.uint8))
     if found is not None:
         raise SequenceError(not_dna_message(

@@ -25,7 +25,6 @@ or was mixed by hand.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import socket
@@ -35,7 +34,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..errors import ArgumentTypeError, InputError
-from .files import _as_path, _now_iso, _tmp_name, _write_error, check_output_paths
+from .files import _as_path, _now_iso, _tmp_name, _write_error, check_output_paths, sha256_file
 from .locks import LOCK_TIMEOUT, STALE_AFTER, _SetLock, clean_stale_temps
 
 MANIFEST_SUFFIX = ".manifest.json"
@@ -118,14 +117,6 @@ def check_replaceable(paths, *, overwrite: bool = False, flag: str = "--overwrit
 def new_run_id() -> str:
     """A fresh run id (32 hex digits) to pass to :func:`write_file_set` and store in tables."""
     return uuid.uuid4().hex
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _rel(path: Path, base: Path) -> str:
@@ -308,7 +299,7 @@ def write_file_set(
                     "bytes": tmp.stat().st_size,
                 }
                 if checksums:
-                    entry["sha256"] = _sha256(tmp)
+                    entry["sha256"] = sha256_file(tmp)
                 entries.append(entry)
             body = {
                 "format": _MANIFEST_FORMAT,
@@ -451,7 +442,7 @@ def check_file_set(path, *, checksums: bool = True) -> dict:
                 "the set is incomplete; run again."
             ) from err
         if size != entry.get("bytes") or (
-            checksums and "sha256" in entry and _sha256(file) != entry["sha256"]
+            checksums and "sha256" in entry and sha256_file(file) != entry["sha256"]
         ):
             raise InputError(
                 f"{str(file)!r} is not the file run {body.get('run_id')} wrote ({mpath.name} "

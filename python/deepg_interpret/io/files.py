@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import errno
+import hashlib
 import os
 import re
 import tempfile
@@ -44,6 +45,20 @@ _NOT_WRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS}
 
 
 # --------------------------------------------------------------------------- helpers
+#: Names that every filesystem and every hive reader take literally (sample ids, the
+#: values in track file names): letters, digits and ``. _ + -``, not starting with a mark.
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+
+
+def sha256_file(path) -> str:
+    """Hex SHA-256 of a file's bytes, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _tmp_name(path: Path, keep_suffix: bool = False) -> Path:
     """``.<name>.<12 hex>.tmp`` beside ``path`` (plus the real suffix if asked)."""
     return path.with_name(

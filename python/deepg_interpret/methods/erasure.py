@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .._checks import check_choice, check_fraction, check_int, check_seed
-from ..core.batching import run_batched
+from ..core.batching import predict, run_batched
 from ..core.decisions import decision_keys, decision_step
 from ..core.prepare import model_layout, prepare, run_settings
 from ..errors import BaselineError, InputError
@@ -79,8 +79,9 @@ class ErasureEvaluator:
         # The search compares drops on a grid fixed by the target's range here (the
         # reference and the fully blanked input), so float noise cannot reorder them.
         blank = np.full((1,) + self.item, fill, dtype=np.float32)
-        self.f_blank = float(np.asarray(adapter.forward(blank))[0, target])
-        self.step = decision_step([self.f_reference, self.f_blank])
+        f_blank = float(predict(adapter, blank, memory_budget=memory_budget,
+                                batch_size=batch_size)[0, target])
+        self.step = decision_step([self.f_reference, f_blank])
         if fast:
             self.gap = self._gap_fitness()
 

@@ -20,6 +20,25 @@ from ..io.files import atomic_write
 _FORMATS = {".png": "png", ".pdf": "pdf", ".svg": "svg"}
 
 
+LETTER_MARGIN = 0.25  # space beside the outer letters of a logo, in positions
+
+
+def logo_limits(ax: Axes, matrix: pd.DataFrame, *, y: bool = True) -> None:
+    """Axis limits that hold every letter of a logomaker logo of ``matrix`` (rows:
+    positions): logomaker ends its limits at the outer letters' edges, so the frame
+    clips the first and last letter (and, for ``y``, the tallest and deepest stack).
+    A quarter letter of margin left and right; 5% of the height above and below."""
+    if not len(matrix):
+        return
+    pos = matrix.index.to_numpy(dtype=np.float64)
+    ax.set_xlim(pos.min() - 0.5 - LETTER_MARGIN, pos.max() + 0.5 + LETTER_MARGIN)
+    if y:
+        top = float(matrix.clip(lower=0).sum(axis=1).max())
+        bottom = float(matrix.clip(upper=0).sum(axis=1).min())
+        pad = 0.05 * max(top - bottom, 1e-12)
+        ax.set_ylim(bottom - pad, top + pad)
+
+
 def _check_frame(df, name: str, required: tuple[str, ...], hint: str) -> None:
     if not isinstance(df, pd.DataFrame):
         raise ArgumentTypeError(

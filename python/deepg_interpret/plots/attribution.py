@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 
 from ..errors import ArgumentTypeError, DeepGInterpretWarning, InputError
 from ..summaries import rolling_mean
-from ._common import _axes, _check_frame, _intervals, _select_sequence
+from ._common import _axes, _check_frame, _intervals, _select_sequence, logo_limits
 
 _LOGO_WARN_POSITIONS = 2000
 
@@ -193,15 +193,7 @@ def plot_logo(
 
     fig, ax = _axes(ax, (min(20.0, max(4.0, 0.3 * len(matrix))), 2.5))
     logomaker.Logo(matrix, ax=ax, color_scheme="classic")
-    # logomaker's limits end exactly at the outer letters' edges, so the axes clip the first,
-    # last, tallest and deepest letters: a quarter letter and 5% of the height of margin.
-    if len(matrix):
-        pos = matrix.index.to_numpy(dtype=np.float64)
-        ax.set_xlim(pos.min() - 0.75, pos.max() + 0.75)
-        top = float(matrix.clip(lower=0).sum(axis=1).max())
-        bottom = float(matrix.clip(upper=0).sum(axis=1).min())
-        pad = 0.05 * max(top - bottom, 1e-12)
-        ax.set_ylim(bottom - pad, top + pad)
+    logo_limits(ax, matrix)
     ax.axhline(0.0, color="0.5", lw=0.6)
     ax.set_xlabel("position (1-based)")
     ax.set_ylabel("score" if mode == "all" else "score (observed base)")

@@ -18,11 +18,9 @@ from matplotlib.figure import Figure
 from .._checks import check_choice
 from ..motif_matching import as_pwm
 from ..results.class_optimization import MotifWindow, information_content
-from ._common import _axes
+from ._common import _axes, logo_limits
 
 PWM_KINDS = ("information", "probability")
-# Space left and right of the letters, in positions.
-LETTER_MARGIN = 0.25
 
 
 def _first_position(pwm) -> int:
@@ -65,9 +63,7 @@ def plot_pwm(pwm, *, kind: str = "information", ax=None, title=None) -> Figure:
 
     fig, ax = _axes(ax, (min(20.0, max(3.0, 0.45 * len(matrix))), 2.5))
     logomaker.Logo(matrix, ax=ax, color_scheme="classic")
-    # logomaker's x-limits end exactly at the outer letters' edges, so the axes clip the
-    # first and last letter (a round C or G loses its side): a quarter letter of margin.
-    ax.set_xlim(first - 0.5 - LETTER_MARGIN, first + len(probs) - 0.5 + LETTER_MARGIN)
+    logo_limits(ax, matrix, y=False)  # y: the fixed scale below
     ax.set_ylim(0, 2.0 if kind == "information" else 1.0)
     ax.set_xlabel("position (1-based)")
     ax.set_ylabel("bits" if kind == "information" else "probability")
