@@ -143,7 +143,7 @@ test:
 	echo "make test: seconds per stage"; awk '{printf "  %-12s %5d s\n", $$1, $$2; t += $$2} END {printf "  %-12s %5d s\n", "total", t}' .stage-times; \
 	exit $$status
 
-# rpy2, the Python side of the R bridge (deepg_interpret.rdata, tests/python/test_r_contract.py):
+# rpy2, the Python side of the R bridge (deepg_interpret.r_bridge.rdata, tests/python/test_r_contract.py):
 # the extra "r", built against the R that setup-r installs (rpy2 < 3.6: 3.6 needs R >= 4.4).
 setup-rpy2: setup-r
 	@$(PY) -c 'import rpy2.rinterface as ri; ri.initr()' >/dev/null 2>&1 || \

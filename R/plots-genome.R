@@ -164,7 +164,7 @@ gene_set_mask_r <- function(genes, highlight, call = rlang::caller_env()) {
     if (!col %in% names(genes)) genes[[col]] <- ""
   }
   eng <- dgi_engine()
-  py_genes <- reticulate::import("deepg_interpret.genes", convert = FALSE)
+  py_genes <- reticulate::import("deepg_interpret.methods.genes", convert = FALSE)
   mask <- dgi_py_call(py_genes$gene_set_mask,
                       list(gene_table = r_frame(unfactor(genes[c("gene_id", "name", "product")])),
                            spec = spec),

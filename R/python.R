@@ -61,7 +61,7 @@ py_versions_fallback <- function() {
 # or the environment variable DEEPG_INTERPRET_QUIET=1. Engines without the hook: nothing.
 register_device_reporter <- function() {
   .dgi$device_reporter <- FALSE
-  runtime <- tryCatch(reticulate::import("deepg_interpret.io.tf_runtime", convert = FALSE),
+  runtime <- tryCatch(reticulate::import("deepg_interpret.model.tf_runtime", convert = FALSE),
                       error = function(e) NULL)
   if (is.null(runtime) || !reticulate::py_has_attr(runtime, "set_reporter")) {
     return(invisible(FALSE))

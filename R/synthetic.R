@@ -213,7 +213,7 @@ dgi_score_explanations <- function(x, truth, score = "score_sum", method = "ig",
   method <- check_string(method, "method")
   k <- as_count(k, "k", null_ok = TRUE)
   eng <- dgi_engine()
-  evaluate <- reticulate::import("deepg_interpret.evaluate", convert = FALSE)
+  evaluate <- reticulate::import("deepg_interpret.analysis.evaluate", convert = FALSE)
   res <- dgi_py_call(
     evaluate$score_explanations,
     list(scores = r_frame(x), truth = r_frame(truth), score = score, method = method, k = k),

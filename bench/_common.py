@@ -208,14 +208,14 @@ def run_worker(script: Path, spec: dict, *, timeout: float = 900.0) -> dict:
 def build_model(maxlen: int | None, *, gap: bool, seed: int = 0):
     """deepG-shaped CNN; returns (keras model, description dict)."""
     try:
-        from deepg_interpret.reference_models import create_model_lstm_cnn
+        from deepg_interpret.synthetic.reference_models import create_model_lstm_cnn
     except ImportError:
         create_model_lstm_cnn = None
     if create_model_lstm_cnn is not None:
         model = create_model_lstm_cnn(
             maxlen=maxlen, gap=gap, seed=seed, compile=False, backend="keras3", **MODEL_KW
         )
-        source = "deepg_interpret.reference_models.create_model_lstm_cnn"
+        source = "deepg_interpret.synthetic.reference_models.create_model_lstm_cnn"
     else:
         model = _build_model_keras3(maxlen, gap=gap, seed=seed)
         source = "bench/_common.py (Keras 3, deepG create_model_lstm_cnn layout)"

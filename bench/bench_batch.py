@@ -67,7 +67,8 @@ def _settings(spec: dict) -> dict:
 def _loop(spec: dict) -> dict:
     import pandas as pd  # noqa: F401 - imported before the timer, like TensorFlow
 
-    from deepg_interpret import integrated_gradients, load_model, read_fasta
+    from deepg_interpret import integrated_gradients, read_fasta
+    from deepg_interpret.model.adapter import load_model
 
     manifest = [line.split(",") for line in Path(spec["manifest"]).read_text().split()[1:]]
     out = Path(spec["out"])

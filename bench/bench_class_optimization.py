@@ -41,8 +41,8 @@ def bench_steps(maxlen: int, restarts: int, steps: int, repeats: int,
     import numpy as np
     import tensorflow as tf
 
-    from deepg_interpret.io.models import load_model
     from deepg_interpret.methods.class_optimization import class_optimization_arrays
+    from deepg_interpret.model.adapter import load_model
 
     model, describe = C.build_model(maxlen, gap=False)
     adapter = load_model(model, output="logit")

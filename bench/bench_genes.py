@@ -66,7 +66,7 @@ def write_genome(folder: Path, length: int, seed: int = 0) -> tuple[Path, Path, 
 def worker(spec: dict) -> dict:
     """One end-to-end configuration in this (fresh) process."""
     import deepg_interpret as dgi
-    from deepg_interpret.genes import gene_scores
+    from deepg_interpret.methods.genes import gene_scores
 
     folder = Path(tempfile.mkdtemp(prefix="bench_genes_"))
     fasta, gff, n_genes = write_genome(folder, spec["length"])
@@ -93,7 +93,7 @@ def worker(spec: dict) -> dict:
 def aggregation_scaling(repeats: int) -> list[dict]:
     import pandas as pd
 
-    from deepg_interpret.genes import gene_scores
+    from deepg_interpret.methods.genes import gene_scores
 
     rows = []
     for n_genes in (1_000, 10_000, 100_000):

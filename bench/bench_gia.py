@@ -44,8 +44,9 @@ MOTIF = "TGCATGCATG"
 def _throughput(spec: dict) -> dict:
     import numpy as np
 
-    from deepg_interpret import gia, load_model
     from deepg_interpret.core.batching import predict
+    from deepg_interpret.methods import gia
+    from deepg_interpret.model.adapter import load_model
 
     model, describe = C.build_model(MAXLEN, gap=False)
     adapter = load_model(model)
@@ -83,7 +84,8 @@ def _throughput(spec: dict) -> dict:
 
 
 def _kmer(spec: dict) -> dict:
-    from deepg_interpret import gia, load_model
+    from deepg_interpret.methods import gia
+    from deepg_interpret.model.adapter import load_model
 
     model, describe = C.build_model(MAXLEN, gap=False)
     adapter = load_model(model)

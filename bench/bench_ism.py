@@ -71,7 +71,8 @@ def _time_ism(adapter, x, start, end, fast, repeats):
 def bench_paths(length: int, gap: bool, width: int, repeats: int, throughput: bool,
                 n: int = 1) -> dict:
     """Fast and naive ISM on one model and region (+ the predict throughput check)."""
-    from deepg_interpret import ism, load_model
+    from deepg_interpret import ism
+    from deepg_interpret.model.adapter import load_model
 
     model, describe = C.build_model(length, gap=gap, seed=0)
     adapter = load_model(model)
@@ -105,7 +106,7 @@ def bench_paths(length: int, gap: bool, width: int, repeats: int, throughput: bo
 def _throughput(model, x, naive, repeats) -> dict:
     """``model.predict`` and the compiled forward step on the naive run's mutants,
     materialised, same batch size; repeats interleaved with ISM's (wall and CPU time)."""
-    from deepg_interpret import load_model
+    from deepg_interpret.model.adapter import load_model
 
     table = naive.ism_table()
     pos = table["position"].to_numpy() - 1
@@ -144,7 +145,7 @@ def fastism_worker(spec: dict) -> dict:
     import fastism
     import tensorflow as tf
 
-    from deepg_interpret.reference_models import create_model_lstm_cnn
+    from deepg_interpret.synthetic.reference_models import create_model_lstm_cnn
 
     length = spec["length"]
     model = create_model_lstm_cnn(length, gap=spec["gap"], seed=0, compile=False,

@@ -12,7 +12,7 @@ interpretability poster, reproduced end to end:
    poster reports > 97 %);
 3. Integrated Gradients of the "motif" class on held-out positives with the baselines
    zero, uniform, shuffle and dinuc_shuffle (plus gradient x input as a reference);
-4. scored against the planted positions (``deepg_interpret.evaluate``): per-sequence
+4. scored against the planted positions (``deepg_interpret.analysis.evaluate``): per-sequence
    AUROC, AUPRC, top-k hit rate and Avg.Match%, summarised per preset and baseline.
 
 Outputs (``<stem>`` = ``experiment_entropy``, or ``experiment_entropy_quick`` with
@@ -202,9 +202,9 @@ def settings_key(args, preset: str) -> str:
 # --------------------------------------------------------------------------- one preset
 def run_preset(args, preset_name: str, index: int, stem: str, out: Path) -> dict:
     from deepg_interpret import encode, gradient_x_input, integrated_gradients
-    from deepg_interpret.evaluate import classification_metrics, score_explanations
-    from deepg_interpret.reference_models import create_model_lstm_cnn, train_model
+    from deepg_interpret.analysis.evaluate import classification_metrics, score_explanations
     from deepg_interpret.synthetic import preset
+    from deepg_interpret.synthetic.reference_models import create_model_lstm_cnn, train_model
 
     rng = np.random.default_rng([args.seed, index])
     ds = preset(preset_name, n=args.n, length=args.length, seed=rng)
@@ -351,7 +351,7 @@ def draw_figures(
 # --------------------------------------------------------------------------- table
 def summary_table(parts: list[dict]) -> pd.DataFrame:
     """Preset x method table: classifier quality and the explanation metrics (mean, sd)."""
-    from deepg_interpret.evaluate import summarise_scores
+    from deepg_interpret.analysis.evaluate import summarise_scores
 
     per_sequence = pd.DataFrame([r for p in parts for r in p["per_sequence"]])
     wide = summarise_scores(per_sequence, by=("preset", "method", "baseline"), shape="wide")

@@ -20,9 +20,9 @@ from pathlib import Path
 import pandas as pd
 
 import deepg_interpret as dg
-from deepg_interpret.evaluate import score_explanations, summarise_scores
+from deepg_interpret.analysis.evaluate import score_explanations, summarise_scores
 from deepg_interpret.plots import plot_logo, plot_per_locus, save_figure
-from deepg_interpret.tables import write_table
+from deepg_interpret.results.tables import write_table
 
 EXTDATA = Path(__file__).resolve().parents[1] / "extdata"
 
@@ -82,7 +82,7 @@ def main(argv=None) -> int:
 
 def beyond_ig(model, fasta, truth, meta, out: Path) -> None:
     """The other methods on the same model: does each point at the planted motif?"""
-    from deepg_interpret import gia
+    from deepg_interpret.methods import gia
     from deepg_interpret.plots import plot_gia_effects, plot_pwm
 
     motif = meta["motif"]["sequence"]

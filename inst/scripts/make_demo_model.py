@@ -94,9 +94,13 @@ def main(argv=None) -> int:
     out = Path(args.out)
 
     _limit_threads()
-    from deepg_interpret.evaluate import classification_metrics
-    from deepg_interpret.reference_models import create_model_lstm_cnn, resolve_backend, train_model
+    from deepg_interpret.analysis.evaluate import classification_metrics
     from deepg_interpret.synthetic import SyntheticDataset, simulate_motifs, write_truth
+    from deepg_interpret.synthetic.reference_models import (
+        create_model_lstm_cnn,
+        resolve_backend,
+        train_model,
+    )
 
     # Three independent sets from one seeded generator: train (with its own validation
     # split for early stopping) and a test set the model never sees.

@@ -12,16 +12,18 @@ Public API (numpy/pandas in, tidy DataFrames out)::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 # Before anything imports TensorFlow: its start-up noise off the console (the user's
-# TF_CPP_MIN_LOG_LEVEL wins; see io/tf_runtime.py).
-from .io import tf_runtime as _tf_runtime
+# TF_CPP_MIN_LOG_LEVEL wins; see model/tf_runtime.py).
+from .model import tf_runtime as _tf_runtime
+from .version import __version__
 
 _tf_runtime.prepare()
 
-from . import gia
+from .analysis.genome import explain_genome, write_bedgraph
+from .analysis.motif_matching import match_motifs
 from .batch import batch_status, read_batch, run_batch
+from .core.summaries import avg_match_percent, quantile_position, rolling_mean
+from .dna.sequences import DNA_VOCABULARY, EncodedSequences, decode, encode, read_fasta
 from .errors import (
     ArgumentTypeError,
     BaselineError,
@@ -34,20 +36,18 @@ from .errors import (
     ShapeError,
     TargetError,
 )
-from .genes import gene_scores, gene_set_test
-from .genome import explain_genome, write_bedgraph
-from .gia import global_importance
 from .io.annotations import read_annotation
-from .io.models import ModelAdapter, load_model
-from .io.sequences import DNA_VOCABULARY, EncodedSequences, decode, encode, read_fasta
+from .methods import gia
 from .methods.class_optimization import class_optimization
 from .methods.erasure import evolutionary_erasure
+from .methods.genes import gene_scores, gene_set_test
+from .methods.gia import global_importance
 from .methods.gradients import gradient_x_input, saliency
 from .methods.ig import integrated_gradients, integration_points
 from .methods.ism import ism
 from .methods.occlusion import occlusion
 from .methods.registry import METHODS, get_method, method_names, run_method
-from .motif_matching import match_motifs
+from .model.adapter import ModelAdapter, load_model
 from .results import (
     AttributionResult,
     EvolutionaryErasureResult,
@@ -56,20 +56,23 @@ from .results import (
     MethodResult,
     OcclusionResult,
 )
-from .summaries import avg_match_percent, quantile_position, rolling_mean
 
 # Heavier or optional parts (matplotlib, scikit-learn, training code) load on first use:
 # `deepg_interpret.synthetic.preset(...)` works without importing them up front.
-_LAZY_SUBMODULES = ("plots", "synthetic", "evaluate", "reference_models", "training", "tables",
-                    "cli", "rdata")
+_LAZY_SUBMODULES = {
+    "plots": "plots", "synthetic": "synthetic", "evaluate": "analysis.evaluate",
+    "reference_models": "synthetic.reference_models", "training": "synthetic.training",
+    "tables": "results.tables", "cli": "cli", "rdata": "r_bridge.rdata",
+}
 
 
 def __getattr__(name):
     if name in _LAZY_SUBMODULES:
         import importlib
 
-        return importlib.import_module(f".{name}", __name__)
+        return importlib.import_module(f".{_LAZY_SUBMODULES[name]}", __name__)
     raise AttributeError(f"module 'deepg_interpret' has no attribute {name!r}")
+
 
 __all__ = [
     "run_batch",

@@ -1,4 +1,4 @@
-"""Tests of deepg_interpret.backgrounds: one sampler behind baselines and synthetic data.
+"""Tests of deepg_interpret.dna.backgrounds: one sampler behind baselines and synthetic data.
 
 The point of the module is that baselines, synthetic data and null models draw the
 same sequences from the same seed; these tests pin that down (code level vs one-hot
@@ -14,15 +14,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deepg_interpret import backgrounds, baselines, synthetic
-from deepg_interpret.alphabet import (
+from deepg_interpret import synthetic
+from deepg_interpret.dna import backgrounds, baselines
+from deepg_interpret.dna.alphabet import (
     INVALID_CODE,
     _codes_to_onehot,
     _codes_to_strings,
     _sequence_to_codes,
     _strings_to_codes,
 )
-from deepg_interpret.backgrounds import (
+from deepg_interpret.dna.backgrounds import (
     base_probs,
     dinuc_shuffle,
     dinuc_shuffle_codes,

@@ -21,7 +21,7 @@ from deepg_interpret import (
     read_fasta,
 )
 from deepg_interpret.core.batching import parse_memory_budget
-from deepg_interpret.tables import attribution_table, per_locus_table
+from deepg_interpret.results.tables import attribution_table, per_locus_table
 
 FASTA = ">one desc\nACGT\nAC\n>two\nGGGGGG\n"
 RECORDS = [("one", "ACGTAC"), ("two", "GGGGGG")]

@@ -22,8 +22,8 @@ from deepg_interpret import (
     occlusion,
     read_fasta,
 )
-from deepg_interpret._checks import check_baseline_name
-from deepg_interpret.baselines import BASELINE_NAMES
+from deepg_interpret.checks import check_baseline_name
+from deepg_interpret.dna.baselines import BASELINE_NAMES
 from deepg_interpret.errors import (
     ArgumentTypeError,
     BaselineError,
@@ -33,10 +33,10 @@ from deepg_interpret.errors import (
     SequenceError,
 )
 from deepg_interpret.io.annotations import read_annotation
-from deepg_interpret.io.models import load_model
-from deepg_interpret.methods.gia import global_importance
-from deepg_interpret.methods.gia_experiments import interaction, multiplicity
+from deepg_interpret.methods.gia.embed import global_importance
+from deepg_interpret.methods.gia.experiments import interaction, multiplicity
 from deepg_interpret.methods.gradients import saliency
+from deepg_interpret.model.adapter import load_model
 
 MAXLEN = 20
 

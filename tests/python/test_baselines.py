@@ -1,4 +1,4 @@
-"""Tests of deepg_interpret.baselines: shapes, exact dinucleotide counts, errors."""
+"""Tests of deepg_interpret.dna.baselines: shapes, exact dinucleotide counts, errors."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deepg_interpret.baselines import (
+from deepg_interpret.dna.baselines import (
     BASELINE_NAMES,
     dinuc_shuffle,
     gc_matched,

@@ -25,10 +25,10 @@ import pytest
 
 from deepg_interpret import integrated_gradients, read_batch, run_batch
 from deepg_interpret.batch import manifest as manifest_module
-from deepg_interpret.batch.command import command_arguments
 from deepg_interpret.batch.manifest import fingerprint, read_label_folders, read_manifest_table
 from deepg_interpret.batch.store import batch_status, canonical_json
 from deepg_interpret.cli import build_parser, main
+from deepg_interpret.cli.batch import command_arguments
 from deepg_interpret.errors import (
     ArgumentTypeError,
     DeepGInterpretWarning,
@@ -301,7 +301,7 @@ def test_ray_missing_is_a_clear_error(data, tmp_path, monkeypatch):
 
 
 def test_gff_adds_a_gene_table(data, tmp_path):
-    from deepg_interpret.genes import gene_scores
+    from deepg_interpret.methods.genes import gene_scores
 
     gff = tmp_path / "g0.gff3"
     gff.write_text("##gff-version 3\n"
@@ -329,7 +329,7 @@ def test_progress_bar_shows_throughput(data, tmp_path, capsys):
 
 def test_yaml_spec(tmp_path):
     pytest.importorskip("yaml")  # PyYAML: optional, JSON specs need nothing
-    from deepg_interpret.batch.command import read_spec
+    from deepg_interpret.cli.batch import read_spec
 
     spec = tmp_path / "ig.yaml"
     spec.write_text("method: ig\nsettings:\n  target: 1\n  steps: 50\n  window_step: 200\n"

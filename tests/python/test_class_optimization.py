@@ -152,7 +152,7 @@ def test_given_starts(ctcf_model):
 def test_trained_model_learns_the_planted_motif():
     import keras
 
-    from deepg_interpret.io.sequences import encode
+    from deepg_interpret.dna.sequences import encode
     from deepg_interpret.synthetic import simulate_motifs
 
     motif = "AGATAAGA"  # GATA core

@@ -169,7 +169,7 @@ def test_completeness_gap_of_an_all_n_input_is_na(model_and_fasta, tmp_path, cap
 
 def test_spec_syntax_errors_give_the_line(tmp_path):
     pytest.importorskip("yaml")
-    from deepg_interpret.batch.command import read_spec
+    from deepg_interpret.cli.batch import read_spec
     from deepg_interpret.errors import InputError
 
     bad = tmp_path / "ig.yaml"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from deepg_interpret.io import tf_runtime
+from deepg_interpret.model import tf_runtime
 
 MODEL = Path(__file__).resolve().parents[2] / "inst" / "extdata" / "demo_model.h5"
 DEVICE_LINE = "deepg-interpret: TensorFlow "

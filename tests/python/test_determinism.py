@@ -26,7 +26,7 @@ import tensorflow as tf
 
 from conftest import MOTIF_COUNTED as MOTIF
 from conftest import keras_default, motif_counter, random_dna
-from deepg_interpret import class_optimization, evolutionary_erasure, gia, ism, occlusion
+from deepg_interpret import class_optimization, evolutionary_erasure, ism, occlusion
 from deepg_interpret.core.decisions import (
     argmax_decided,
     decision_keys,
@@ -34,6 +34,7 @@ from deepg_interpret.core.decisions import (
     order_decided,
     relative_keys,
 )
+from deepg_interpret.methods import gia
 
 NOISE = 1e-7
 

@@ -7,12 +7,7 @@ import pandas as pd
 import pytest
 
 from conftest import MOTIF_COUNTED, assert_tables_close, keras_default, motif_counter, random_dna
-from deepg_interpret import (
-    EvolutionaryErasureResult,
-    InputError,
-    TargetError,
-    evolutionary_erasure,
-)
+from deepg_interpret import EvolutionaryErasureResult, InputError, TargetError, evolutionary_erasure
 from deepg_interpret.methods.erasure_search import SegmentSpace, crossover, mutate, select
 from deepg_interpret.plots import plot_erasure
 

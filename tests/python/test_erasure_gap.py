@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from conftest import keras_default, random_one_hot, set_seeded_weights
-from deepg_interpret import evolutionary_erasure, load_model
+from deepg_interpret import evolutionary_erasure
 from deepg_interpret.methods.erasure import ErasureEvaluator
 from deepg_interpret.methods.erasure_gap import GapPlan, gap_plan, regions
 from deepg_interpret.methods.erasure_search import SegmentSpace
+from deepg_interpret.model.adapter import load_model
 
 LENGTH = 3000
 

@@ -11,14 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import random_one_hot
-from deepg_interpret.errors import ArgumentTypeError, InputError, ShapeError
-from deepg_interpret.evaluate import (
+from deepg_interpret.analysis.evaluate import (
     classification_metrics,
     locus_metrics,
     match_percent,
     score_explanations,
     summarise_scores,
 )
+from deepg_interpret.errors import ArgumentTypeError, InputError, ShapeError
 
 # Pure numpy / pandas / scikit-learn: also run under the TF 2.15 stack (its pins differ).
 pytestmark = pytest.mark.tf215

@@ -29,7 +29,7 @@ from deepg_interpret.io.files import (
     table_format,
 )
 from deepg_interpret.io.locks import clean_stale_temps, lock_path_for, output_lock
-from deepg_interpret.tables import write_table
+from deepg_interpret.results.tables import write_table
 
 TABLES = ("result.parquet", "result.per_locus.parquet", "result.summary.parquet")
 

@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 
 from deepg_interpret import gene_scores, gene_set_test, write_bedgraph
+from deepg_interpret.analysis.genome import stranded_per_locus
+from deepg_interpret.core.summaries import benjamini_hochberg, rolling_mean
 from deepg_interpret.errors import ArgumentTypeError, InputError
-from deepg_interpret.genes import GENE_COLUMNS, SET_TEST_COLUMNS
-from deepg_interpret.genome import stranded_per_locus
 from deepg_interpret.io.annotations import read_annotation
-from deepg_interpret.summaries import benjamini_hochberg, rolling_mean
+from deepg_interpret.methods.genes import GENE_COLUMNS, SET_TEST_COLUMNS
 
 EXTDATA = Path(__file__).resolve().parents[2] / "inst" / "extdata"
 GFF = EXTDATA / "ecoli_326kb.prokka.gff.gz"

@@ -17,14 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deepg_interpret import gia
-from deepg_interpret.errors import (
-    BaselineError,
-    DeepGInterpretWarning,
-    InputError,
-    SequenceError,
-)
-from deepg_interpret.methods.gia_inputs import make_backgrounds, make_pattern
+from deepg_interpret.errors import BaselineError, DeepGInterpretWarning, InputError, SequenceError
+from deepg_interpret.methods import gia
+from deepg_interpret.methods.gia.inputs import make_backgrounds, make_pattern
 
 MOTIF = "TGCATGCA"
 L = 40
@@ -179,7 +174,7 @@ def test_experiments_tables(detector):
 def trained():
     """A small CNN trained on planted TGCATGCA (a few seconds)."""
     from deepg_interpret.synthetic import simulate_motifs
-    from deepg_interpret.training import train_model
+    from deepg_interpret.synthetic.training import train_model
 
     k = _keras()
     k.utils.set_random_seed(0)

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from deepg_interpret import integrated_gradients
-from deepg_interpret.evaluate import classification_metrics, score_explanations
-from deepg_interpret.reference_models import create_model_lstm_cnn, train_model
+from deepg_interpret.analysis.evaluate import classification_metrics, score_explanations
 from deepg_interpret.synthetic import simulate_motifs
+from deepg_interpret.synthetic.reference_models import create_model_lstm_cnn, train_model
 
 
 @pytest.fixture(scope="module")

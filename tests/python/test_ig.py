@@ -32,10 +32,10 @@ from deepg_interpret import (
     gradient_x_input,
     integrated_gradients,
     integration_points,
-    load_model,
     saliency,
 )
 from deepg_interpret.core.batching import predict
+from deepg_interpret.model.adapter import load_model
 
 pytestmark = pytest.mark.tf215
 

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from conftest import keras2, keras_default, random_dna, set_seeded_weights
-from deepg_interpret import ism, load_model
+from deepg_interpret import ism
 from deepg_interpret.errors import ModelError
+from deepg_interpret.model.adapter import load_model
 
 RTOL = 1e-5
 

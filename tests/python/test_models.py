@@ -24,10 +24,10 @@ from deepg_interpret import (
     ModelError,
     ShapeError,
     TargetError,
-    load_model,
 )
 from deepg_interpret.core.batching import predict
-from deepg_interpret.io.model_files import _probe_hdf5
+from deepg_interpret.model.adapter import load_model
+from deepg_interpret.model.files import _probe_hdf5
 
 pytestmark = pytest.mark.tf215
 
@@ -320,7 +320,7 @@ def test_memory_estimates_are_traced_once_per_architecture(monkeypatch):
     """Tracing a step for its memory costs about a batch: a second model of the same
     architecture (a reloaded checkpoint, the next model of a loop) reuses the estimate, and
     the gradient estimate serves as the forward one."""
-    import deepg_interpret.io.models as models
+    import deepg_interpret.model.adapter as models
 
     calls = []
     real = models._graph_bytes_per_item

@@ -15,9 +15,9 @@ import pytest
 
 from deepg_interpret import match_motifs
 from deepg_interpret.core.decisions import relative_keys
+from deepg_interpret.core.summaries import benjamini_hochberg
 from deepg_interpret.errors import DeepGInterpretWarning, InputError
 from deepg_interpret.io.motif_databases import motifs_from_mapping, read_jaspar, read_meme
-from deepg_interpret.summaries import benjamini_hochberg
 
 CTCF = "GCCACCAGGGGGCGC"  # JASPAR MA0139.2
 

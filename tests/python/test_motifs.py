@@ -1,4 +1,4 @@
-"""Tests of deepg_interpret.motifs (more in test_synthetic.py, which uses them to plant)."""
+"""Tests of deepg_interpret.dna.motifs (more in test_synthetic.py, which uses them to plant)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deepg_interpret import motifs, synthetic
+from deepg_interpret import synthetic
+from deepg_interpret.dna import motifs
+from deepg_interpret.dna.motifs import MOTIF_PRESETS, Motif, make_motif, motif_entropy
 from deepg_interpret.errors import ShapeError
-from deepg_interpret.motifs import MOTIF_PRESETS, Motif, make_motif, motif_entropy
 
 COMPLEMENT = str.maketrans("ACGT", "TGCA")
 

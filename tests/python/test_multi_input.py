@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from conftest import keras_default, keras_modules, random_dna, random_one_hot
-from deepg_interpret import ModelError, ShapeError, integrated_gradients, load_model, saliency
+from deepg_interpret import ModelError, ShapeError, integrated_gradients, saliency
 from deepg_interpret.core.batching import predict
-from deepg_interpret.io.model_inputs import describe_inputs
+from deepg_interpret.model.adapter import load_model
+from deepg_interpret.model.inputs import describe_inputs
 
 pytestmark = pytest.mark.tf215
 

@@ -15,7 +15,7 @@ from deepg_interpret import (
     occlusion,
     run_method,
 )
-from deepg_interpret.io.sequences import encode
+from deepg_interpret.dna.sequences import encode
 
 
 @pytest.fixture(scope="module")

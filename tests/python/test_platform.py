@@ -20,7 +20,7 @@ from deepg_interpret import (
     run_method,
     saliency,
 )
-from deepg_interpret._checks import check_seed
+from deepg_interpret.checks import check_seed
 from deepg_interpret.core.prepare import EncodeOptions, model_layout, prepare
 
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from deepg_interpret.core.summaries import rolling_mean
 from deepg_interpret.errors import ArgumentTypeError, InputError
 from deepg_interpret.plots import plot_logo, plot_per_locus, save_figure
-from deepg_interpret.summaries import rolling_mean
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 BASES = pd.CategoricalDtype(["A", "C", "G", "T"])

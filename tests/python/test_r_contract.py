@@ -27,7 +27,7 @@ import pytest
 from conftest import keras_default, random_dna, random_one_hot
 from deepg_interpret import gradient_x_input, integrated_gradients, saliency
 from deepg_interpret.r_bridge import frame_columns
-from deepg_interpret.rdata import read_r_data, run_r, to_r
+from deepg_interpret.r_bridge.rdata import read_r_data, run_r, to_r
 
 REQUIRED = os.environ.get("DGI_REQUIRE_RPY2", "").strip().lower() in {"1", "true", "yes"}
 try:

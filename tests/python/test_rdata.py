@@ -1,4 +1,4 @@
-"""deepg_interpret.rdata: R data files into engine inputs, engine tables into R (rpy2).
+"""deepg_interpret.r_bridge.rdata: R data files into engine inputs, engine tables into R (rpy2).
 
 The R files are written by R itself (Rscript) in the test. Tests that need R are
 skipped only when rpy2 cannot be imported, and not even then when
@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deepg_interpret import _rsession, encode
+from deepg_interpret import encode
 from deepg_interpret.errors import ArgumentTypeError, DeepGInterpretError, InputError
-from deepg_interpret.rdata import (
+from deepg_interpret.r_bridge import rsession as _rsession
+from deepg_interpret.r_bridge.rdata import (
     RError,
     RUnavailableError,
     from_r,
@@ -97,7 +98,7 @@ def rfiles(tmp_path_factory):
 # -- without rpy2: clear errors, nothing imported ----------------------------------------
 
 def test_importing_rdata_imports_neither_rpy2_nor_r():
-    code = "import sys, deepg_interpret.rdata; print('rpy2' in sys.modules)"
+    code = "import sys, deepg_interpret.r_bridge.rdata; print('rpy2' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

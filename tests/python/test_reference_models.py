@@ -21,7 +21,7 @@ from deepg_interpret.errors import (
     ModelError,
     ShapeError,
 )
-from deepg_interpret.reference_models import (
+from deepg_interpret.synthetic.reference_models import (
     create_model_lstm_cnn,
     recalibrate_batch_norm,
     resolve_backend,

@@ -15,7 +15,7 @@ from conftest import keras_default, random_dna, random_one_hot
 from deepg_interpret import encode, gradient_x_input, integrated_gradients, saliency
 from deepg_interpret.core.prepare import length_groups, prepare, run_by_length
 from deepg_interpret.errors import SequenceError, ShapeError
-from deepg_interpret.tables import attribution_table, per_locus_from_attribution
+from deepg_interpret.results.tables import attribution_table, per_locus_from_attribution
 
 pytestmark = pytest.mark.tf215
 

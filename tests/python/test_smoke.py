@@ -14,7 +14,7 @@ import pytest
 
 import deepg_interpret as dg
 from conftest import keras_default, random_dna
-from deepg_interpret import gia
+from deepg_interpret.methods import gia
 
 L = 40
 

@@ -1,4 +1,4 @@
-"""Tests of deepg_interpret.summaries with hand-checkable numbers."""
+"""Tests of deepg_interpret.core.summaries with hand-checkable numbers."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from deepg_interpret.core.summaries import avg_match_percent, quantile_position, rolling_mean
 from deepg_interpret.errors import ArgumentTypeError, InputError, SequenceError, ShapeError
-from deepg_interpret.summaries import avg_match_percent, quantile_position, rolling_mean
 
 # --------------------------------------------------------------------------- rolling_mean
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from deepg_interpret.dna.sequences import encode
 from deepg_interpret.errors import InputError, ShapeError
-from deepg_interpret.io.sequences import encode
-from deepg_interpret.tables import (
+from deepg_interpret.results.tables import (
     attribution_table,
     attribution_table_from_array,
     per_locus_from_attribution,

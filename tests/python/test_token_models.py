@@ -7,15 +7,10 @@ import numpy as np
 import pytest
 
 from conftest import keras_default, keras_modules, random_one_hot
-from deepg_interpret import (
-    DeepGInterpretWarning,
-    ModelError,
-    integrated_gradients,
-    load_model,
-    saliency,
-)
+from deepg_interpret import DeepGInterpretWarning, ModelError, integrated_gradients, saliency
 from deepg_interpret.core.batching import predict
-from deepg_interpret.io.token_models import DEEPG_TOKEN_CODES
+from deepg_interpret.model.adapter import load_model
+from deepg_interpret.model.tokens import DEEPG_TOKEN_CODES
 
 pytestmark = pytest.mark.tf215
 

@@ -63,7 +63,7 @@ test_that("numbers equal the Python engine's on the same input", {
   expect_true(all(c("A", "C", "G", "T") %in% levels(loci$ref_base)))
   expect_equal(levels(loci$max_base), c("A", "C", "G", "T"))
   # the rolling mean equals the engine's
-  summaries <- reticulate::import("deepg_interpret.summaries", convert = FALSE)
+  summaries <- reticulate::import("deepg_interpret.core.summaries", convert = FALSE)
   s1 <- loci$score_sum[loci$seq_id == "seq_1"]
   for (k in c(1, 4, 7, 50)) {
     expect_equal(dgi_rolling_mean(s1, k = k),

@@ -90,7 +90,7 @@ test_that("explanations are scored against planted motifs like the engine does",
   expect_equal(dgi_score_explanations(res$attribution, sim$truth, method = "ig_zero")$auroc,
                scores$auroc)
   # numbers equal the engine's on the same per-locus table
-  evaluate <- reticulate::import("deepg_interpret.evaluate", convert = FALSE)
+  evaluate <- reticulate::import("deepg_interpret.analysis.evaluate", convert = FALSE)
   py <- evaluate$score_explanations(deepGinterpret:::r_frame(res$per_locus),
                                     deepGinterpret:::r_frame(sim$truth))
   py_auroc <- reticulate::py_to_r(py$auroc$to_numpy())

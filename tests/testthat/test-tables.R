@@ -50,7 +50,7 @@ test_that("dgi_attribution_table turns a matrix into the tidy table", {
 
 test_that("the engine builds the tables R asks for (same numbers as its own)", {
   skip_if_no_engine()
-  tables <- reticulate::import("deepg_interpret.tables", convert = FALSE)
+  tables <- reticulate::import("deepg_interpret.results.tables", convert = FALSE)
   set.seed(4)
   onehot <- diag(4)[sample(4, 30, replace = TRUE), ]
   onehot[7, ] <- 0 # an N

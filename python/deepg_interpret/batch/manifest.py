@@ -30,8 +30,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..dna.fasta import FASTA_SUFFIXES, is_fasta_name
 from ..errors import InputError
-from ..io.fasta import FASTA_SUFFIXES, is_fasta_name
 from ..io.files import SAFE_NAME, sha256_file
 
 _GFF_SUFFIXES = (".gff3", ".gff", ".gff3.gz", ".gff.gz")

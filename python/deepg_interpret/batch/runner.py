@@ -35,11 +35,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._checks import check_choice, check_int, json_safe
+from ..checks import check_choice, check_int, json_safe
+from ..dna.fasta import read_fasta
 from ..errors import ArgumentTypeError, DeepGInterpretError, DeepGInterpretWarning, InputError
-from ..genes import gene_scores
-from ..io.fasta import read_fasta
 from ..io.files import _now_iso
+from ..methods.genes import gene_scores
 from ..methods.registry import MethodSpec, get_method
 from .manifest import Sample, fingerprint, read_samples
 from .store import BatchStore, batch_status
@@ -203,7 +203,7 @@ def load_job_model(job: BatchJob, class_names=None):
             tf.config.threading.set_inter_op_parallelism_threads(job.threads)
         except RuntimeError:
             pass
-    from ..io.models import load_model
+    from ..model.adapter import load_model
 
     return load_model(job.model, class_names=class_names)
 
@@ -407,7 +407,7 @@ def run_batch(samples, model, *, method: str = "integrated_gradients", out,
     tables : None, "all", str or list of str
         Tables to write. Default: all but the per-base ``attribution`` table. With
         a GFF per sample (and ``per_locus`` among the tables), a ``genes`` table
-        (:func:`deepg_interpret.genes.gene_scores`) is added.
+        (:func:`deepg_interpret.methods.genes.gene_scores`) is added.
     engine : {"local", "ray"}
         Where the work runs. Default ``"local"``.
     workers : int, optional

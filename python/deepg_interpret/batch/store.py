@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._checks import json_safe
+from ..checks import json_safe
 from ..errors import DeepGInterpretWarning, InputError
 from ..io.file_sets import _fsync_dir as _fsync  # opens files and folders alike
 from ..io.files import _now_iso, atomic_write

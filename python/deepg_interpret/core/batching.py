@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import InputError
-from ..io.models import ModelAdapter
+from ..model.adapter import ModelAdapter
 
 DEFAULT_MEMORY_BUDGET = 1 << 30  # 1 GiB of intermediate tensors per batch
 ENV_MEMORY_BUDGET = "DEEPG_INTERPRET_MEMORY_BUDGET"
@@ -195,7 +195,7 @@ def predict(adapter: ModelAdapter, x, *, memory_budget=None, batch_size=None,
     Examples
     --------
     >>> import keras
-    >>> from deepg_interpret.io.models import load_model
+    >>> from deepg_interpret.model.adapter import load_model
     >>> m = keras.Sequential([keras.Input((20, 4)), keras.layers.Flatten(),
     ...                       keras.layers.Dense(2, activation="softmax")])
     >>> predict(load_model(m), np.zeros((3, 20, 4), dtype="float32")).shape

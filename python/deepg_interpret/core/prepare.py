@@ -14,9 +14,9 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
+from ..dna.sequences import DNA_VOCABULARY, EncodedSequences, encode
 from ..errors import ArgumentTypeError, ShapeError
-from ..io.models import ModelAdapter, load_model
-from ..io.sequences import DNA_VOCABULARY, EncodedSequences, encode
+from ..model.adapter import ModelAdapter, load_model
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,7 @@ def prepare(model, sequences, *, output: str | None = None, class_names=None,
 
 def run_settings(adapter: ModelAdapter, method: str, settings: dict) -> dict:
     """Settings every result records: the method's own plus model output, loader, versions."""
-    from .. import __version__
+    from ..version import __version__
 
     try:
         import tensorflow as tf

@@ -26,8 +26,8 @@ from urllib.parse import unquote
 import numpy as np
 import pandas as pd
 
+from ..dna.fasta import GZIP_MAGIC
 from ..errors import ArgumentTypeError, DeepGInterpretWarning, InputError
-from .fasta import GZIP_MAGIC
 
 ANNOTATION_COLUMNS = ("seq_id", "gene_id", "name", "product", "type", "start", "end", "strand",
                       "locus_tag", "source")

@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._checks import json_safe
-from ..alphabet import _codes_to_onehot, _strings_to_codes
+from ..checks import json_safe
+from ..dna.alphabet import _codes_to_onehot, _strings_to_codes
 from ..errors import ArgumentTypeError, InputError, ShapeError
 from .files import atomic_write
 

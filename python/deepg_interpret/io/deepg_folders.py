@@ -28,16 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import as_generator, check_fraction, check_int, json_safe, seed_setting
+from ..checks import as_generator, check_fraction, check_int, json_safe, seed_setting
+from ..dna.fasta import is_fasta_name, read_fasta
 from ..errors import ArgumentTypeError, DeepGInterpretWarning, InputError
-from .datasets import (
-    SyntheticDataset,
-    _empty_truth,
-    _pyarrow_problem,
-    read_truth,
-    write_truth,
-)
-from .fasta import is_fasta_name, read_fasta
+from .datasets import SyntheticDataset, _empty_truth, _pyarrow_problem, read_truth, write_truth
 from .files import atomic_write
 
 __all__ = ["write_deepg_folders", "read_deepg_folders"]

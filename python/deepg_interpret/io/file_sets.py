@@ -43,7 +43,7 @@ _MANIFEST_FORMAT = "deepg-interpret file set"
 
 def _package_version() -> str | None:
     try:
-        from .. import __version__
+        from ..version import __version__
 
         return str(__version__)
     except ImportError:  # pragma: no cover

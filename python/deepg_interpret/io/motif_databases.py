@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..dna.motifs import make_motif
 from ..errors import ArgumentTypeError, InputError
-from ..motifs import make_motif
 
 # JASPAR's collections (pyjaspar's ``collection=``) and taxonomic groups.
 JASPAR_COLLECTIONS = ("CORE", "UNVALIDATED", "CNE", "PHYLOFACTS", "SPLICE", "POLII", "FAM",

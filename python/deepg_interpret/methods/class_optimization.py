@@ -27,13 +27,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._checks import check_choice, check_int, check_seed
+from ..checks import check_choice, check_int, check_seed
 from ..core.batching import choose_batch_size, predict, run_batched
 from ..core.decisions import argmax_decided
 from ..core.prepare import run_settings
+from ..dna.sequences import encode
 from ..errors import ArgumentTypeError, InputError, ModelError, ShapeError
-from ..io.models import ModelAdapter, load_model
-from ..io.sequences import encode
+from ..model.adapter import ModelAdapter, load_model
 from ..results.class_optimization import PWM_STEP, ClassOptimizationResult
 
 PARAMETRIZATIONS = ("l2", "softmax", "gumbel_softmax")

@@ -24,13 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .._checks import check_choice, check_fraction, check_int, check_seed
+from ..checks import check_choice, check_fraction, check_int, check_seed
 from ..core.batching import predict, run_batched
 from ..core.decisions import decision_keys, decision_step
 from ..core.prepare import model_layout, prepare, run_settings
 from ..errors import BaselineError, InputError
 from ..io.files import atomic_write
-from ..io.models import ModelAdapter
+from ..model.adapter import ModelAdapter
 from ..results.erasure import EvolutionaryErasureResult
 from .erasure_gap import PAD_BUCKET, GapFitness, gap_plan
 from .erasure_search import (

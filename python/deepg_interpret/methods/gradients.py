@@ -13,12 +13,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._checks import check_choice
+from ..checks import check_choice
 from ..core.batching import run_batched
 from ..core.prepare import model_layout, prepare, run_by_length, run_settings
+from ..dna.sequences import EncodedSequences
 from ..errors import InputError
-from ..io.models import ModelAdapter
-from ..io.sequences import EncodedSequences
+from ..model.adapter import ModelAdapter
 from ..results import AttributionResult
 
 # Which strand of the input is explained: the sequence as given, its reverse complement

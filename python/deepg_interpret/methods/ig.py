@@ -20,8 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._checks import check_baseline_name, check_choice, check_int, check_seed
-from ..baselines import BASELINE_NAMES, make_baselines
+from ..checks import check_baseline_name, check_choice, check_int, check_seed
 from ..core.batching import predict, run_batched
 from ..core.prepare import (
     EncodeOptions,
@@ -32,9 +31,10 @@ from ..core.prepare import (
     run_by_length,
     run_settings,
 )
+from ..dna.baselines import BASELINE_NAMES, make_baselines
+from ..dna.sequences import EncodedSequences
 from ..errors import BaselineError, InputError
-from ..io.models import ModelAdapter
-from ..io.sequences import EncodedSequences
+from ..model.adapter import ModelAdapter
 from ..results import IntegratedGradientsResult
 from .gradients import STRAND_RUNS, check_strand, strand_flip
 

@@ -23,12 +23,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._checks import check_int
+from ..checks import check_int
 from ..core.batching import predict, run_batched
 from ..core.prepare import model_layout, prepare, run_by_length, run_settings
+from ..dna.sequences import EncodedSequences
 from ..errors import DeepGInterpretError, InputError
-from ..io.models import ModelAdapter
-from ..io.sequences import EncodedSequences
+from ..model.adapter import ModelAdapter
 from ..results.ism import ISMResult
 from .ism_fast import FastPathUnsupported, make_plan
 from .ism_fast_step import build_mutants, build_reference, window_starts

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ModelError
-from ..io.models import _SQUASHING, ModelAdapter, _activation_name
+from ..model.adapter import _SQUASHING, ModelAdapter, _activation_name
 
 # Layers acting on each position by itself (at inference): a window passes through them.
 POINTWISE = frozenset({

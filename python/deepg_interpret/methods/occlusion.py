@@ -17,13 +17,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._checks import check_choice, check_int, check_seed
-from ..baselines import make_baselines
+from ..checks import check_choice, check_int, check_seed
 from ..core.batching import predict, run_batched
 from ..core.prepare import PerRow, model_layout, prepare, run_by_length, run_settings
+from ..dna.baselines import make_baselines
+from ..dna.sequences import EncodedSequences
 from ..errors import BaselineError, InputError
-from ..io.models import ModelAdapter
-from ..io.sequences import EncodedSequences
+from ..model.adapter import ModelAdapter
 from ..results.erasure import OcclusionResult, occlusion_windows, valid_range
 
 OCCLUSION_BASELINES = ("zero", "uniform", "shuffle", "dinuc_shuffle", "gc_matched")

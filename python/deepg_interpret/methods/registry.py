@@ -21,10 +21,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from ..baselines import BASELINE_NAMES
+from ..dna.baselines import BASELINE_NAMES
+from ..dna.sequences import AMBIGUOUS_MODES
 from ..errors import InputError
-from ..io.models import OUTPUTS
-from ..io.sequences import AMBIGUOUS_MODES
+from ..model.adapter import OUTPUTS
 from ..results import AttributionResult, IntegratedGradientsResult, MethodResult
 from ..results.erasure import OcclusionResult
 from ..results.ism import ISMResult

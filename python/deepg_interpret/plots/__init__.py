@@ -5,8 +5,8 @@
 figures in a module of its own here and re-exports them below.
 """
 
-from ._common import save_figure
 from .attribution import plot_logo, plot_per_locus
+from .common import save_figure
 from .erasure import plot_erasure
 from .genome import plot_genome_track
 from .gia import gia_logo_matrix, plot_gia_curve, plot_gia_effects, plot_gia_logo

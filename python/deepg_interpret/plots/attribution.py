@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..core.summaries import rolling_mean
 from ..errors import ArgumentTypeError, DeepGInterpretWarning, InputError
-from ..summaries import rolling_mean
-from ._common import _axes, _check_frame, _intervals, _select_sequence, logo_limits
+from .common import _axes, _check_frame, _intervals, _select_sequence, logo_limits
 
 _LOGO_WARN_POSITIONS = 2000
 

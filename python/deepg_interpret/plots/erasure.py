@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..core.summaries import rolling_mean
 from ..errors import InputError
 from ..results.erasure import EvolutionaryErasureResult, OcclusionResult, segment_mask
-from ..summaries import rolling_mean
-from ._common import _axes, _check_frame, _select_sequence
+from .common import _axes, _check_frame, _select_sequence
 
 
 def _erasure_frequency(segments: pd.DataFrame, length: int) -> pd.DataFrame:

@@ -21,10 +21,10 @@ import pandas as pd
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
+from ..core.summaries import rolling_mean
 from ..errors import ArgumentTypeError, InputError
-from ..genes import gene_set_mask
-from ..summaries import rolling_mean
-from ._common import _check_frame, _select_sequence
+from ..methods.genes import gene_set_mask
+from .common import _check_frame, _select_sequence
 
 _MAX_POINTS = 50_000   # beyond this the raw scores are drawn as a binned min-max band
 _GENE_COLOURS = {"+": "#4C72B0", "-": "#55A868", ".": "#8C8C8C"}

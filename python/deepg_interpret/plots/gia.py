@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..errors import InputError
-from ._common import _axes, _check_frame
+from .common import _axes, _check_frame
 
 _MAX_BOXES = 40
 _CURVE_X = ("position", "spacing", "copies", "gc_flank", "position_b")

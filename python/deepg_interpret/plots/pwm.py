@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .._checks import check_choice
-from ..motif_matching import as_pwm
+from ..analysis.motif_matching import as_pwm
+from ..checks import check_choice
 from ..results.class_optimization import MotifWindow, information_content
-from ._common import _axes, logo_limits
+from .common import _axes, logo_limits
 
 PWM_KINDS = ("information", "probability")
 

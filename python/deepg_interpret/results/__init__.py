@@ -10,11 +10,11 @@ from .base import MethodResult
 from .class_optimization import ClassOptimizationResult, MotifWindow
 from .erasure import EvolutionaryErasureResult, OcclusionResult
 from .gia import (
-    GlobalImportanceResult,
-    InteractionResult,
-    KmerScanResult,
-    MultiplicityResult,
-    VariantScanResult,
+           GlobalImportanceResult,
+           InteractionResult,
+           KmerScanResult,
+           MultiplicityResult,
+           VariantScanResult,
 )
 from .ism import ISMResult
 

@@ -8,14 +8,9 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from ..io.sequences import EncodedSequences
-from ..tables import (
-    attribution_summary_table,
-    attribution_table,
-    ig_summary_table,
-    per_locus_table,
-)
+from ..dna.sequences import EncodedSequences
 from .base import MethodResult
+from .tables import attribution_summary_table, attribution_table, ig_summary_table, per_locus_table
 
 
 @dataclass
@@ -68,7 +63,7 @@ class AttributionResult(MethodResult):
         Plus ``member, member_position`` (set models) and ``n_windows`` (windows,
         stitched: the mean score of the windows covering a genome position);
         ``stitch=False`` keeps every window's rows with a ``window`` column. See
-        :func:`deepg_interpret.tables.attribution_table`.
+        :func:`deepg_interpret.results.tables.attribution_table`.
         """
         return attribution_table(self.attributions, self.inputs, self._attrs(), stitch=stitch)
 

@@ -13,7 +13,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from .._checks import check_int
+from ..checks import check_int
 from ..core.decisions import decision_step, order_decided
 from ..errors import InputError
 

@@ -14,11 +14,11 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from .._checks import check_int
+from ..checks import check_int
 from ..core.decisions import argmax_decided, decision_keys, decision_step
 from ..errors import InputError
-from ..tables import r_friendly
 from .base import MethodResult
+from .tables import r_friendly
 
 PWM_STEP = decision_step(1.0)  # probabilities: ties below 1e-4
 

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from ..core.decisions import argmax_decided, decision_step
-from ..io.sequences import EncodedSequences
-from ..tables import _first_per_row, _layout, _position_frame, r_friendly, ref_base_categorical
+from ..dna.sequences import EncodedSequences
 from .base import MethodResult, top_rows
+from .tables import _first_per_row, _layout, _position_frame, r_friendly, ref_base_categorical
 
 
 def valid_range(inputs: EncodedSequences, row: int) -> tuple[int, int]:

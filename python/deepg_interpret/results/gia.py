@@ -17,8 +17,8 @@ import pandas as pd
 
 from ..core.decisions import decision_step, order_decided
 from ..errors import InputError
-from ..tables import r_friendly
 from .base import MethodResult
+from .tables import r_friendly
 
 _KEYS = ("experiment", "pattern", "position")
 

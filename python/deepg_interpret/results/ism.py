@@ -8,16 +8,16 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from .._checks import check_choice
-from ..io.sequences import EncodedSequences
-from ..tables import (
+from ..checks import check_choice
+from ..dna.sequences import EncodedSequences
+from .base import MethodResult, top_rows
+from .tables import (
     _summary_keys,
     attribution_table,
     per_locus_table,
     r_friendly,
     ref_base_categorical,
 )
-from .base import MethodResult, top_rows
 
 
 @dataclass
@@ -74,7 +74,7 @@ class ISMResult(MethodResult):
         ``ref_base`` (Categorical: the vocabulary plus ``N``, which marks an ambiguous
         reference) and ``alt_base`` (Categorical: the vocabulary); the reference base
         itself has no row, ambiguous positions have one row per base. Extra columns as
-        in :func:`deepg_interpret.tables.attribution_table` (``member``,
+        in :func:`deepg_interpret.results.tables.attribution_table` (``member``,
         ``member_position`` for set models; windows stitched with ``n_windows``, the
         mean over the windows covering the position, or every window's rows with a
         ``window`` column for ``stitch=False``).
