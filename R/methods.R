@@ -29,9 +29,11 @@ method_options <- function(env = parent.frame()) {
 #' Lists the explanation methods registered in the engine, the R function that
 #' runs each, and the tables it returns.
 #'
-#' @returns A data frame with columns `method` (the name for [dgi_explain()]),
-#'   `r_function`, `tables` (comma-separated; the first is returned by default)
-#'   and `summary`.
+#' @returns A data frame with columns `method` (the registry name),
+#'   `r_function`, `kind` (`per_base`, `per_segment`, `experiment`,
+#'   `optimization` or `aggregation`), `generic` (`TRUE` where [dgi_explain()]
+#'   runs it over a model and sequences), `tables` (comma-separated; the first is
+#'   returned by default) and `summary`.
 #' @seealso [dgi_explain()]
 #' @export
 #' @examplesIf deepGinterpret::dgi_available()
@@ -42,6 +44,8 @@ dgi_methods <- function() {
   data.frame(
     method = vapply(infos, `[[`, "", "name"),
     r_function = vapply(infos, `[[`, "", "r_wrapper"),
+    kind = vapply(infos, `[[`, "", "kind"),
+    generic = vapply(infos, function(i) isTRUE(i$generic), NA),
     tables = vapply(infos, function(i) paste(i$tables, collapse = ", "), ""),
     summary = vapply(infos, function(i) i$summary %||% "", ""),
     stringsAsFactors = FALSE
@@ -130,6 +134,10 @@ engine_run <- function(name, model, sequences, target, method_args = list(), opt
                   call = call)
   }
   info <- method_info(name, call = call)
+  if (!isTRUE(info$generic)) {
+    dgi_arg_error("Method {.val {name}} ({info$kind}) does not run over a model and sequences.",
+                  "name", hint = "Call {.fn {info$r_wrapper}} instead.", call = call)
+  }
   opts <- check_common_options(options, info, call = call)
   method_args <- check_choice_args(method_args, info$choices, r_arg, call = call)
 

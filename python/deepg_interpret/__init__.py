@@ -46,7 +46,17 @@ from .methods.gradients import gradient_x_input, saliency
 from .methods.ig import integrated_gradients, integration_points
 from .methods.ism import ism
 from .methods.occlusion import occlusion
-from .methods.registry import METHODS, get_method, method_names, run_method
+from .methods.registry import (
+    METHODS,
+    MethodSpec,
+    Option,
+    explain,
+    get_method,
+    method_names,
+    register_method,
+    run_method,
+    unregister_method,
+)
 from .model.adapter import ModelAdapter, load_model
 from .results import (
     AttributionResult,
@@ -107,6 +117,11 @@ __all__ = [
     "get_method",
     "method_names",
     "run_method",
+    "explain",
+    "register_method",
+    "unregister_method",
+    "MethodSpec",
+    "Option",
     "gene_scores",
     "gene_set_test",
     "explain_genome",

@@ -18,10 +18,10 @@ from deepg_interpret import synthetic
 from deepg_interpret.dna import backgrounds, baselines
 from deepg_interpret.dna.alphabet import (
     INVALID_CODE,
-    _codes_to_onehot,
-    _codes_to_strings,
-    _sequence_to_codes,
-    _strings_to_codes,
+    codes_to_onehot,
+    codes_to_strings,
+    sequence_to_codes,
+    strings_to_codes,
 )
 from deepg_interpret.dna.backgrounds import (
     base_probs,
@@ -87,7 +87,7 @@ def test_gc_matched_codes_is_the_one_hot_stream():
     x = np.eye(4, dtype=np.float32)[codes]
     a = gc_matched_codes(codes, np.random.default_rng(10), n=4)
     b = gc_matched(x, np.random.default_rng(10), n=4)
-    assert np.array_equal(_codes_to_onehot(a), b)
+    assert np.array_equal(codes_to_onehot(a), b)
 
 
 def test_gc_matched_codes_ignores_n_and_checks_input():
@@ -107,14 +107,14 @@ def test_gc_matched_codes_ignores_n_and_checks_input():
 @settings(max_examples=60, deadline=None)
 @given(seq=st.text(alphabet="ACGT", min_size=1, max_size=120), seed=st.integers(0, 2**32 - 1))
 def test_code_level_shuffles_are_the_one_hot_streams(seq, seed):
-    codes = _sequence_to_codes(seq)
-    x = _codes_to_onehot(codes)
+    codes = sequence_to_codes(seq)
+    x = codes_to_onehot(codes)
     dinuc = dinuc_shuffle_codes(codes, np.random.default_rng(seed), n=2)
     assert dinuc.dtype == np.uint8
-    assert np.array_equal(_codes_to_onehot(dinuc), dinuc_shuffle(x, np.random.default_rng(seed), 2))
+    assert np.array_equal(codes_to_onehot(dinuc), dinuc_shuffle(x, np.random.default_rng(seed), 2))
     perm = shuffle_codes(codes, np.random.default_rng(seed), n=2)
     assert np.array_equal(
-        _codes_to_onehot(perm), shuffle_positions(x, np.random.default_rng(seed), 2)
+        codes_to_onehot(perm), shuffle_positions(x, np.random.default_rng(seed), 2)
     )
 
 
@@ -145,10 +145,10 @@ def test_code_shuffle_errors():
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.text(alphabet="ACGTacgtN", min_size=7, max_size=7), min_size=1, max_size=5))
 def test_alphabet_round_trip(seqs):
-    codes = _strings_to_codes(seqs)
+    codes = strings_to_codes(seqs)
     assert codes.shape == (len(seqs), 7) and codes.dtype == np.uint8
-    assert np.array_equal(codes[0], _sequence_to_codes(seqs[0]))
-    back = _codes_to_strings(np.where(codes == INVALID_CODE, 0, codes))
+    assert np.array_equal(codes[0], sequence_to_codes(seqs[0]))
+    back = codes_to_strings(np.where(codes == INVALID_CODE, 0, codes))
     assert back == [s.upper().replace("N", "A") for s in seqs]
-    onehot = _codes_to_onehot(codes)
+    onehot = codes_to_onehot(codes)
     assert np.array_equal(onehot.sum(-1) == 0, codes == INVALID_CODE)

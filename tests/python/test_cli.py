@@ -76,12 +76,12 @@ def test_console_script_is_installed():
 
 
 def test_every_registered_method_is_a_subcommand(model_and_fasta, tmp_path, capsys):
-    from deepg_interpret import METHODS
+    from deepg_interpret.methods.registry import command_line_methods
 
     model, fasta = model_and_fasta
     assert main(["methods"]) == 0
     listed = capsys.readouterr().out
-    for spec in METHODS.values():
+    for spec in command_line_methods():
         command = spec.cli_name or spec.name.replace("_", "-")
         assert command in listed
         out = tmp_path / command / "res.csv"

@@ -16,12 +16,12 @@ from deepg_interpret import (
     ShapeError,
     get_method,
     integrated_gradients,
-    method_names,
     run_method,
     saliency,
 )
 from deepg_interpret.checks import check_seed
 from deepg_interpret.core.prepare import EncodeOptions, model_layout, prepare
+from deepg_interpret.methods.registry import command_line_methods
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def test_maxlen_that_contradicts_the_model_fails_up_front(model):
         saliency(model, "ACGT" * 10, target=0, maxlen=50, progress=False)
 
 
-@pytest.mark.parametrize("name", method_names())
+@pytest.mark.parametrize("name", [s.name for s in command_line_methods()])
 def test_every_registered_method_runs_and_tables_match_the_registry(model, name):
     spec = get_method(name)
     result = run_method(name, model, random_dna(2, 40, seed=2), target=1, progress=False,

@@ -14,7 +14,7 @@ import pytest
 
 import deepg_interpret as dg
 from conftest import keras_default, random_dna
-from deepg_interpret.methods import gia
+from deepg_interpret.methods.registry import command_line_methods
 
 L = 40
 
@@ -42,7 +42,7 @@ def _check(df: pd.DataFrame, where: str):
         assert all(isinstance(v, str) for v in df["seq_id"].head()), where
 
 
-@pytest.mark.parametrize("name", dg.method_names())
+@pytest.mark.parametrize("name", [s.name for s in command_line_methods()])
 def test_each_registered_method(model, name):
     result = dg.run_method(name, model, random_dna(2, L, seed=1), target=1, progress=False)
     for table, df in result.tables().items():
@@ -50,18 +50,23 @@ def test_each_registered_method(model, name):
 
 
 def test_the_other_families(model):
+    """Experiments, segments and optimization, run by name through the one registry."""
     seq = random_dna(1, L, seed=2)[0]
     results = {
-        "gia": dg.global_importance(model, target=1, patterns={"m": "GATA"}, positions=[5],
-                                     n_backgrounds=8, seed=1, progress=False),
-        "kmer": gia.kmer_scan(model, target=1, k=2, position=10, n_backgrounds=4, seed=1,
-                              progress=False),
-        "erasure": dg.evolutionary_erasure(model, seq, target=1, segment_length=5,
-                                           n_segments=2, generations=2, restarts=1, n_null=4,
-                                           seed=1, progress=False),
-        "class_optimization": dg.class_optimization(model, target=1, restarts=2, steps=5,
-                                                    seed=1, progress=False),
+        "gia": dg.explain(model, method="global_importance", target=1, patterns={"m": "GATA"},
+                          positions=[5], n_backgrounds=8, seed=1, progress=False),
+        "kmer": dg.explain(model, method="gia_kmer_scan", target=1, k=2, position=10,
+                           n_backgrounds=4, seed=1, progress=False),
+        "erasure": dg.explain(model, seq, method="evolutionary_erasure", target=1,
+                              segment_length=5, n_segments=2, generations=2, restarts=1,
+                              n_null=4, seed=1, progress=False),
+        "class_optimization": dg.explain(model, method="class_optimization", target=1,
+                                         restarts=2, steps=5, seed=1, progress=False),
     }
+    registry_names = {"gia": "global_importance", "kmer": "gia_kmer_scan",
+                      "erasure": "evolutionary_erasure", "class_optimization": "class_optimization"}
+    for family, result in results.items():
+        assert isinstance(result, dg.get_method(registry_names[family]).result_type), family
     for family, result in results.items():
         for table, df in result.tables().items():
             _check(df, f"{family}.{table}")

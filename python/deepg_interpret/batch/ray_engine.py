@@ -20,8 +20,8 @@ import os
 from collections.abc import Callable
 
 from ..errors import InputError
+from .job import BatchJob, explain_sample, failed_outcome, load_job_model
 from .manifest import Sample
-from .runner import BatchJob, explain_sample, failed_outcome, load_job_model
 
 INSTALL_HINT = ("pip install 'ray>=2.9' (or pip install 'deepg-interpret[ray]') into the "
                 "Python that runs deepg-interpret")

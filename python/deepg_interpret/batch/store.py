@@ -42,8 +42,8 @@ import pandas as pd
 
 from ..checks import json_safe
 from ..errors import DeepGInterpretWarning, InputError
-from ..io.file_sets import _fsync_dir as _fsync  # opens files and folders alike
-from ..io.files import _now_iso, atomic_write
+from ..io.file_sets import fsync_dir as _fsync  # opens files and folders alike
+from ..io.files import atomic_write, now_iso
 from ..io.locks import output_lock
 
 RUN_FILE = "_run.json"
@@ -103,7 +103,7 @@ class BatchStore:
         :meth:`open`): the driver rewrites it after every sample, so its cost bounds
         a cluster's rate (``bench/bench_batch.py`` measures it for 3,000 samples).
         """
-        self.record["updated"] = _now_iso()
+        self.record["updated"] = now_iso()
         text = json.dumps(self.record, default=str, separators=(",", ":"))
         atomic_write(self.run_path, lambda tmp: _write_synced(tmp, text, sync))
 
@@ -139,9 +139,9 @@ class BatchStore:
                 record.update({k: extra[k] for k in _CURRENT_KEYS if k in extra})
             else:
                 record = {"format": FORMAT, "run_id": uuid.uuid4().hex[:12],
-                          "created": _now_iso(), **identity, **extra, "samples": {}}
+                          "created": now_iso(), **identity, **extra, "samples": {}}
             record.setdefault("invocations", []).append(
-                {"started": _now_iso(), "engine": extra.get("engine"),
+                {"started": now_iso(), "engine": extra.get("engine"),
                  "versions": extra.get("versions"), "inputs": extra.get("inputs")})
             self.record = record
             self.save()

@@ -115,8 +115,14 @@ def _cmd_methods(args) -> int:
     from ..methods.registry import METHODS
 
     for spec in METHODS.values():
-        print(f"{spec.cli_name or spec.name.replace('_', '-'):<18} {spec.summary}  "
-              f"[tables: {', '.join(spec.tables)}; R: {spec.r_wrapper}()]")
+        if spec.on_command_line:
+            print(f"{spec.cli_name or spec.name.replace('_', '-'):<18} {spec.summary}  "
+                  f"[{spec.kind}; tables: {', '.join(spec.tables)}; R: {spec.r_wrapper}()]")
+    print("\nFrom Python (deepg_interpret.explain) and R only:")
+    for spec in METHODS.values():
+        if not spec.on_command_line:
+            print(f"  {spec.name:<22} {spec.summary}  [{spec.kind}; inputs: "
+                  f"{', '.join(spec.inputs)}; R: {spec.r_wrapper}()]")
     return 0
 
 
@@ -164,7 +170,7 @@ def _add_method_parser(sub, spec) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ..methods.registry import METHODS
+    from ..methods.registry import command_line_methods
     from ..version import __version__
 
     parser = argparse.ArgumentParser(
@@ -173,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for spec in METHODS.values():
+    for spec in command_line_methods():
         _add_method_parser(sub, spec)
 
     info = sub.add_parser("info", help="what the engine sees in a model file")

@@ -46,14 +46,14 @@ _ENCODING_FLAGS = {  # flag -> (setting, type)
 
 def _option_flags():
     """``flag -> (dest, {method: Option})`` over every registered method."""
-    from ..methods.registry import METHODS
+    from ..methods.registry import command_line_methods
 
     taken = {"--manifest", "--model", "--method", "--spec", "--target", "--class-names",
              "--vocabulary", "--out", "--tables", "--engine", "--workers", "--address",
              "--threads-per-worker", "--overwrite", "--lock-timeout", "--quiet"}
     taken |= {"--" + name.replace("_", "-") for name in _ENCODING_FLAGS}
     flags: dict[str, tuple[str, dict]] = {}
-    for spec in METHODS.values():
+    for spec in command_line_methods():
         short = spec.cli_name or spec.name.replace("_", "-")
         for option in spec.options:
             flag = "--" + option.name.replace("_", "-")
@@ -164,7 +164,7 @@ def _convert(option, value: str, flag: str):
 
 def command_arguments(args) -> dict:
     """``run_batch`` keyword arguments from the parsed flags and the spec file."""
-    from ..batch.runner import resolve_method
+    from ..batch.job import resolve_method
 
     spec_file = read_spec(args.spec) if args.spec else {}
     settings = dict(spec_file.get("settings") or {})

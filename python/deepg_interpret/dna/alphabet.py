@@ -8,10 +8,10 @@ milliseconds.
 
 Examples
 --------
->>> codes = _strings_to_codes(["ACGT", "TTNA"])
+>>> codes = strings_to_codes(["ACGT", "TTNA"])
 >>> codes.tolist()
 [[0, 1, 2, 3], [3, 3, 255, 0]]
->>> _codes_to_strings(codes[:1])
+>>> codes_to_strings(codes[:1])
 ['ACGT']
 """
 
@@ -48,7 +48,7 @@ del _i, _b
 _ONEHOT_ROWS = np.vstack([np.eye(4, dtype=np.float32), np.zeros((1, 4), np.float32)])
 
 
-def _codes_to_strings(codes: np.ndarray) -> list[str]:
+def codes_to_strings(codes: np.ndarray) -> list[str]:
     """(n, L) codes 0..3 -> n DNA strings.
 
     One fancy-index lookup turns codes into ASCII bytes; viewing each row as one
@@ -56,7 +56,7 @@ def _codes_to_strings(codes: np.ndarray) -> list[str]:
 
     Examples
     --------
-    >>> _codes_to_strings(np.array([[0, 1], [3, 2]], dtype=np.uint8))
+    >>> codes_to_strings(np.array([[0, 1], [3, 2]], dtype=np.uint8))
     ['AC', 'TG']
     """
     n, length = codes.shape
@@ -66,12 +66,12 @@ def _codes_to_strings(codes: np.ndarray) -> list[str]:
     return letters.view(f"S{length}").ravel().astype(str).tolist()
 
 
-def _strings_to_codes(sequences: Sequence[str]) -> np.ndarray:
+def strings_to_codes(sequences: Sequence[str]) -> np.ndarray:
     """Equal-length strings -> (n, L) uint8 codes; non-ACGT characters become 255.
 
     Examples
     --------
-    >>> _strings_to_codes(["acgN"]).tolist()
+    >>> strings_to_codes(["acgN"]).tolist()
     [[0, 1, 2, 255]]
     """
     n = len(sequences)
@@ -81,25 +81,25 @@ def _strings_to_codes(sequences: Sequence[str]) -> np.ndarray:
     return _CODE_OF_BYTE[np.frombuffer(buf, dtype=np.uint8)].reshape(n, length)
 
 
-def _sequence_to_codes(sequence: str) -> np.ndarray:
+def sequence_to_codes(sequence: str) -> np.ndarray:
     """One string of any length -> (L,) uint8 codes; non-ACGT characters become 255.
 
     Examples
     --------
-    >>> _sequence_to_codes("GATTACA").tolist()
+    >>> sequence_to_codes("GATTACA").tolist()
     [2, 0, 3, 3, 0, 1, 0]
     """
     return _CODE_OF_BYTE[np.frombuffer(sequence.encode("ascii", errors="replace"), dtype=np.uint8)]
 
 
-def _codes_to_onehot(codes: np.ndarray) -> np.ndarray:
+def codes_to_onehot(codes: np.ndarray) -> np.ndarray:
     """Codes (..., L) -> float32 one-hot (..., L, 4) in the order A, C, G, T.
 
     Invalid codes (255) become all-zero rows, deepG's encoding of ``N``.
 
     Examples
     --------
-    >>> _codes_to_onehot(np.array([1, 255], dtype=np.uint8)).tolist()
+    >>> codes_to_onehot(np.array([1, 255], dtype=np.uint8)).tolist()
     [[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]]
     """
     return _ONEHOT_ROWS[np.minimum(codes, 4)]

@@ -150,7 +150,7 @@ def read_fasta(path, *, check_ids: bool = False, check_dna: bool = True) -> list
             f"FASTA file {shown} holds no sequences (is it FASTA? records start with '>')"
         )
     if check_ids:
-        _check_unique_ids([name for name, _ in records], f"FASTA file {shown} has repeated record ids",
+        check_unique_ids([name for name, _ in records], f"FASTA file {shown} has repeated record ids",
                           " in the file, or name the records with seq_ids=")
     return records
 
@@ -165,7 +165,7 @@ def _check_dna_record(sequence: str, record_id: str, number: int, shown: str) ->
                    "with read_fasta(check_dna=False)"))
 
 
-def _check_unique_ids(ids, what: str, where: str = "") -> None:
+def check_unique_ids(ids, what: str, where: str = "") -> None:
     """Raise SequenceError naming repeated ids: rows of every table are keyed by them."""
     counts = Counter(ids)
     repeated = [(name, k) for name, k in counts.items() if k > 1]

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..checks import as_generator, check_int
 from ..errors import ArgumentTypeError, InputError, SequenceError, ShapeError
-from .alphabet import BASES, INVALID_CODE, IUPAC_CODES, _sequence_to_codes
+from .alphabet import BASES, INVALID_CODE, IUPAC_CODES, sequence_to_codes
 from .backgrounds.iid import inner_cdf
 
 __all__ = [
@@ -108,7 +108,7 @@ class Motif:
         """
         if len(sequence) != self.width:
             return False
-        codes = _sequence_to_codes(sequence)
+        codes = sequence_to_codes(sequence)
         if np.any(codes == INVALID_CODE):
             return False
         if strand == "-":
@@ -367,7 +367,7 @@ def _as_spec_list(motif: Any) -> list[Any]:
     return [motif]
 
 
-def _resolve_motifs(motif: Any) -> list[Motif]:
+def resolve_motifs(motif: Any) -> list[Motif]:
     specs = _as_spec_list(motif)
     motifs = []
     for i, spec in enumerate(specs):

@@ -36,7 +36,7 @@ def generic_vocabulary(n_channels: int) -> tuple[str, ...]:
     return tuple(f"ch{i + 1}" for i in range(int(n_channels)))
 
 
-def _lookup_table(vocabulary: tuple[str, ...]) -> np.ndarray:
+def lookup_table(vocabulary: tuple[str, ...]) -> np.ndarray:
     table = np.full(256, _INVALID, dtype=np.int16)
     for code in IUPAC_AMBIGUOUS:
         table[ord(code)] = _AMBIGUOUS
@@ -47,7 +47,7 @@ def _lookup_table(vocabulary: tuple[str, ...]) -> np.ndarray:
     return table
 
 
-def _check_vocabulary(vocabulary, *, letters: bool = True) -> tuple[str, ...]:
+def check_vocabulary(vocabulary, *, letters: bool = True) -> tuple[str, ...]:
     """The vocabulary as a tuple of labels.
 
     ``letters=True`` (encoding strings): single ASCII letters, upper-cased, no repeats.
@@ -86,11 +86,11 @@ def _check_vocabulary(vocabulary, *, letters: bool = True) -> tuple[str, ...]:
     return vocabulary
 
 
-def _array_vocabulary(vocabulary, n_channels: int) -> tuple[str, ...]:
+def array_vocabulary(vocabulary, n_channels: int) -> tuple[str, ...]:
     """Channel labels for a one-hot array with ``n_channels`` channels."""
     if vocabulary is None:
         return DNA_VOCABULARY if n_channels == len(DNA_VOCABULARY) else generic_vocabulary(n_channels)
-    vocabulary = _check_vocabulary(vocabulary, letters=False)
+    vocabulary = check_vocabulary(vocabulary, letters=False)
     if len(vocabulary) != n_channels:
         raise ShapeError(
             f"the one-hot array has {n_channels} channels but vocabulary = {vocabulary} has "
@@ -176,7 +176,7 @@ def _join_lines(seq: str) -> str:
     return seq.strip()
 
 
-def _encode_string(seq: str, name: str, table: np.ndarray, n_channels: int,
+def encode_string(seq: str, name: str, table: np.ndarray, n_channels: int,
                    ambiguous: str, hint: str = "", unknown: str = "error",
                    found: list | None = None) -> tuple[np.ndarray, np.ndarray]:
     seq = _join_lines(seq)  # line breaks of multi-line strings; spaces inside are not DNA
@@ -246,7 +246,7 @@ def warn_unknown(found: list) -> None:
     )
 
 
-def _row_kinds(onehot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def row_kinds(onehot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(one_hot, n_code)`` masks over the rows (last axis = channels).
 
     ``one_hot``: exactly one 1 and zeros elsewhere (max 1, min >= 0, sum 1).
@@ -268,12 +268,12 @@ def _row_kinds(onehot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return one_hot, ((high == 0.0) & (low == 0.0)) | equal
 
 
-def _ambiguous_rows(onehot: np.ndarray) -> np.ndarray:
+def ambiguous_rows(onehot: np.ndarray) -> np.ndarray:
     """Rows that are not exactly one-hot (zero rows, 0.25 rows, soft values)."""
-    return ~_row_kinds(onehot)[0]
+    return ~row_kinds(onehot)[0]
 
 
-def _warn_not_one_hot(arr: np.ndarray, vocabulary: tuple[str, ...], one_hot: np.ndarray,
+def warn_not_one_hot(arr: np.ndarray, vocabulary: tuple[str, ...], one_hot: np.ndarray,
                       n_code: np.ndarray) -> None:
     """Warn about rows that are neither one-hot nor an encoding of N."""
     bad = ~(one_hot | n_code)
@@ -304,7 +304,7 @@ def _warn_not_one_hot(arr: np.ndarray, vocabulary: tuple[str, ...], one_hot: np.
     )
 
 
-def _onehot_array(arr: np.ndarray) -> np.ndarray:
+def onehot_array(arr: np.ndarray) -> np.ndarray:
     arr = np.asarray(arr, dtype=np.float32)
     if arr.ndim == 2:
         arr = arr[None]

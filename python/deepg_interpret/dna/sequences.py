@@ -23,22 +23,22 @@ import numpy as np
 
 from ..errors import ArgumentTypeError, DeepGInterpretWarning, SequenceError, ShapeError
 from .fasta import (
-    _check_unique_ids,
+    check_unique_ids,
     looks_like_path,
     read_fasta,
 )
 from .onehot import (
     DNA_VOCABULARY,
     UNKNOWN_MODES,
-    _ambiguous_rows,
-    _array_vocabulary,
-    _check_vocabulary,
-    _encode_string,
-    _lookup_table,
-    _onehot_array,
-    _row_kinds,
-    _warn_not_one_hot,
+    ambiguous_rows,
+    array_vocabulary,
+    check_vocabulary,
+    encode_string,
     generic_vocabulary,
+    lookup_table,
+    onehot_array,
+    row_kinds,
+    warn_not_one_hot,
     warn_unknown,
 )
 
@@ -214,7 +214,7 @@ def _check_ids(ids: list[str], n: int, from_seq_ids: bool) -> None:
             f"{what} has empty name(s) at position(s) {empty[:10]}; give every sequence a "
             "non-empty name"
         )
-    _check_unique_ids(ids, "seq_ids has repeated names" if from_seq_ids
+    check_unique_ids(ids, "seq_ids has repeated names" if from_seq_ids
                       else "the sequences have repeated names")
 
 
@@ -286,7 +286,7 @@ def _string_sources(sequences, seq_ids, table, vocabulary, ambiguous, unknown="w
             seq = _ascii(seq, f"sequence {name!r}")
         if not isinstance(seq, str):
             raise ArgumentTypeError(f"sequence {name!r} is a {type(seq).__name__}, not a DNA string")
-        onehot, amb = _encode_string(seq, name, table, len(vocabulary), ambiguous, hint,
+        onehot, amb = encode_string(seq, name, table, len(vocabulary), ambiguous, hint,
                                      unknown, found)
         yield name, onehot, amb
 
@@ -402,15 +402,15 @@ def encode(sequences, *, maxlen: int | None = None, window_step: int | None = No
     sequences = _normalize_input(sequences)
     unknown_found: list = []  # characters outside the vocabulary: one warning for the call
     if isinstance(sequences, np.ndarray):
-        arr = _onehot_array(sequences)
-        vocabulary = _array_vocabulary(vocabulary, arr.shape[2])
-        one_hot, n_code = _row_kinds(arr)
-        _warn_not_one_hot(arr, vocabulary, one_hot, n_code)
+        arr = onehot_array(sequences)
+        vocabulary = array_vocabulary(vocabulary, arr.shape[2])
+        one_hot, n_code = row_kinds(arr)
+        warn_not_one_hot(arr, vocabulary, one_hot, n_code)
         sources = _array_sources(arr, ~one_hot, seq_ids)
     else:
-        vocabulary = DNA_VOCABULARY if vocabulary is None else _check_vocabulary(vocabulary)
+        vocabulary = DNA_VOCABULARY if vocabulary is None else check_vocabulary(vocabulary)
         # Every string is checked (not DNA, outside the vocabulary) before any length check.
-        sources = list(_string_sources(sequences, seq_ids, _lookup_table(vocabulary), vocabulary,
+        sources = list(_string_sources(sequences, seq_ids, lookup_table(vocabulary), vocabulary,
                                        ambiguous, unknown, unknown_found))
 
     rows, amb_rows, ids, source_ids, starts, windows = [], [], [], [], [], []
@@ -550,10 +550,10 @@ def decode(onehot, vocabulary=None) -> list[str]:
         arr = arr[None]
     if arr.ndim != 3:
         raise ShapeError(f"decode needs a one-hot array (L, C) or (n, L, C); got shape {arr.shape}")
-    vocabulary = _array_vocabulary(vocabulary, arr.shape[-1])
+    vocabulary = array_vocabulary(vocabulary, arr.shape[-1])
     letters = np.array(list(vocabulary) + ["N"], dtype=object)
     idx = arr.argmax(axis=-1)
-    idx[_ambiguous_rows(arr)] = len(vocabulary)
+    idx[ambiguous_rows(arr)] = len(vocabulary)
     sep = "" if all(len(v) == 1 for v in vocabulary) else " "
     return [sep.join(row) for row in letters[idx]]
 

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..checks import json_safe
-from ..dna.alphabet import _codes_to_onehot, _strings_to_codes
+from ..dna.alphabet import codes_to_onehot, strings_to_codes
 from ..errors import ArgumentTypeError, InputError, ShapeError
 from .files import atomic_write
 
@@ -36,7 +36,7 @@ __all__ = ["TRUTH_COLUMNS", "SyntheticDataset", "write_truth", "read_truth"]
 TRUTH_COLUMNS: tuple[str, ...] = ("seq_id", "label", "motif", "start", "end", "strand")
 
 
-def _empty_truth() -> pd.DataFrame:
+def empty_truth() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "seq_id": pd.Series([], dtype=object),
@@ -103,7 +103,7 @@ class SyntheticDataset:
     seq_ids: list[str]
     labels: np.ndarray
     label_names: tuple[str, ...] = ("no_motif", "motif")
-    truth: pd.DataFrame = field(default_factory=_empty_truth)
+    truth: pd.DataFrame = field(default_factory=empty_truth)
     settings: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -122,7 +122,7 @@ class SyntheticDataset:
                 f"`labels` must index `label_names` {self.label_names} (0..{len(self.label_names) - 1}); "
                 f"got values {sorted(set(self.labels.tolist()))}."
             )
-        self.truth = _normalise_truth(self.truth if self.truth is not None else _empty_truth())
+        self.truth = _normalise_truth(self.truth if self.truth is not None else empty_truth())
 
     def __len__(self) -> int:
         return len(self.sequences)
@@ -142,7 +142,7 @@ class SyntheticDataset:
                 "motif_mask() need equal lengths. Use deepg_interpret.io.encode(..., maxlen=, "
                 "pad=) to cut or pad them."
             )
-        return _strings_to_codes(self.sequences)
+        return strings_to_codes(self.sequences)
 
     def onehot(self) -> np.ndarray:
         """float32 (n, L, 4) one-hot in the order A, C, G, T; non-ACGT -> all-zero row.
@@ -152,7 +152,7 @@ class SyntheticDataset:
         >>> SyntheticDataset(["ACGN"], ["s1"], [0]).onehot()[0].tolist()
         [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0]]
         """
-        return _codes_to_onehot(self._codes())
+        return codes_to_onehot(self._codes())
 
     def motif_mask(self) -> np.ndarray:
         """bool (n, L): True at every position inside a planted copy (from ``truth``)."""
@@ -211,7 +211,7 @@ class SyntheticDataset:
 
 
 @functools.lru_cache(maxsize=1)
-def _pyarrow_problem() -> str | None:
+def pyarrow_problem() -> str | None:
     """None if Parquet can be written, else why not."""
     try:
         import pyarrow  # noqa: F401
@@ -268,7 +268,7 @@ def write_truth(dataset: SyntheticDataset | pd.DataFrame, path: str | os.PathLik
         )
     p, suffix = _truth_path(path)
     if suffix == ".parquet":
-        problem = _pyarrow_problem()
+        problem = pyarrow_problem()
         if problem is not None:
             raise InputError(
                 f"cannot write Parquet '{p}': pyarrow is not usable ({problem}). Install a pyarrow "
@@ -307,7 +307,7 @@ def read_truth(path: str | os.PathLike) -> pd.DataFrame:
     if not p.is_file():
         raise InputError(f"`path` = '{p}' does not exist; pass the truth file you wrote.")
     if suffix == ".parquet":
-        problem = _pyarrow_problem()
+        problem = pyarrow_problem()
         if problem is not None:
             raise InputError(
                 f"cannot read Parquet '{p}': pyarrow is not usable ({problem}). Read the '.csv' "

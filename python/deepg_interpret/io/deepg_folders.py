@@ -31,7 +31,7 @@ import numpy as np
 from ..checks import as_generator, check_fraction, check_int, json_safe, seed_setting
 from ..dna.fasta import is_fasta_name, read_fasta
 from ..errors import ArgumentTypeError, DeepGInterpretWarning, InputError
-from .datasets import SyntheticDataset, _empty_truth, _pyarrow_problem, read_truth, write_truth
+from .datasets import SyntheticDataset, empty_truth, pyarrow_problem, read_truth, write_truth
 from .files import atomic_write
 
 __all__ = ["write_deepg_folders", "read_deepg_folders"]
@@ -184,7 +184,7 @@ def write_deepg_folders(
                     p.unlink()
 
     out["truth_csv"] = write_truth(dataset, root / "truth.csv")
-    problem = _pyarrow_problem()
+    problem = pyarrow_problem()
     if problem is None:
         out["truth_parquet"] = write_truth(dataset, root / "truth.parquet")
     else:
@@ -310,11 +310,11 @@ def read_deepg_folders(root: str | os.PathLike, split: str = "train") -> Synthet
     seqs = [seqs[i] for i in order]
     labels_arr = np.asarray(labels, dtype=np.int32)[order]
 
-    truth = _empty_truth()
+    truth = empty_truth()
     for fname in ("truth.parquet", "truth.csv"):
         path = root / fname
         if path.is_file():
-            if fname.endswith(".parquet") and _pyarrow_problem() is not None:
+            if fname.endswith(".parquet") and pyarrow_problem() is not None:
                 continue
             full = read_truth(path)
             truth = full[full["seq_id"].isin(set(ids))].reset_index(drop=True)

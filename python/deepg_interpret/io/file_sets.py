@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..errors import ArgumentTypeError, InputError
-from .files import _as_path, _now_iso, _tmp_name, _write_error, check_output_paths, sha256_file
-from .locks import LOCK_TIMEOUT, STALE_AFTER, _SetLock, clean_stale_temps
+from .files import as_path, check_output_paths, now_iso, sha256_file, tmp_name, write_error
+from .locks import LOCK_TIMEOUT, STALE_AFTER, SetLock, clean_stale_temps
 
 MANIFEST_SUFFIX = ".manifest.json"
 _MANIFEST_FORMAT = "deepg-interpret file set"
@@ -50,7 +50,7 @@ def _package_version() -> str | None:
         return None
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Flush a folder's entries (renames) to disk where the OS allows it."""
     with contextlib.suppress(OSError, AttributeError):
         fd = os.open(folder, os.O_RDONLY)
@@ -218,7 +218,7 @@ def write_file_set(
     dests: list[Path] = []
     writers: list[Callable[[Path], None]] = []
     for key, writer in files.items():
-        dest = _as_path(key, "files")
+        dest = as_path(key, "files")
         if not callable(writer):
             raise ArgumentTypeError(
                 f"`files[{str(dest)!r}]` must be a function that writes to the temporary "
@@ -241,26 +241,26 @@ def write_file_set(
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            raise (_write_error(err, dest) or InputError(
+            raise (write_error(err, dest) or InputError(
                 f"Cannot create the folder {str(dest.parent)!r} for {str(dest)!r}: {err}; "
                 "choose another output path (--out)."
             )) from err
 
     run_id = run_id or new_run_id()
-    lock = _SetLock(first, lock_timeout, stale_after=stale_after)
+    lock = SetLock(first, lock_timeout, stale_after=stale_after)
     lock.acquire()
     everything = dests + ([manifest_dest] if manifest_dest else [])
     # Every temporary name is chosen now and recorded in the lock file before any is
     # created, so the next writer can remove them all if this process is killed.
-    tmp_of = [_tmp_name(dest, keep_suffix) for dest in dests]
-    tmp_manifest = _tmp_name(manifest_dest) if manifest_dest else None
-    backup_of = {p: _tmp_name(p) for p in everything}  # hard links of the previous set
+    tmp_of = [tmp_name(dest, keep_suffix) for dest in dests]
+    tmp_manifest = tmp_name(manifest_dest) if manifest_dest else None
+    backup_of = {p: tmp_name(p) for p in everything}  # hard links of the previous set
     temps: list[Path] = [*tmp_of, *backup_of.values()] + ([tmp_manifest] if tmp_manifest else [])
     record = {
         "pid": os.getpid(),
         "host": socket.gethostname(),
         "run_id": run_id,
-        "started": _now_iso(),
+        "started": now_iso(),
         "state": "writing",
         "temps": [str(t.absolute()) for t in temps],
     }
@@ -280,7 +280,7 @@ def write_file_set(
             try:
                 writer(tmp)
             except OSError as err:
-                clear = _write_error(err, dest)
+                clear = write_error(err, dest)
                 if clear is not None:
                     raise clear from err
                 raise
@@ -305,7 +305,7 @@ def write_file_set(
                 "format": _MANIFEST_FORMAT,
                 "version": 1,
                 "run_id": run_id,
-                "created": _now_iso(),
+                "created": now_iso(),
                 "package_version": _package_version(),
                 "pid": record["pid"],
                 "host": record["host"],
@@ -317,7 +317,7 @@ def write_file_set(
                     json.dumps(body, indent=1, default=str) + "\n", encoding="utf-8"
                 )
             except OSError as err:
-                raise (_write_error(err, manifest_dest) or err) from err
+                raise (write_error(err, manifest_dest) or err) from err
 
         # ---- commit: withdraw the old manifest, rename the files, manifest last
         record["state"] = "renaming"
@@ -330,8 +330,8 @@ def write_file_set(
         lock.release(dict(record, state="failed", temps=[]))
         raise
     for folder in {d.parent for d in everything}:
-        _fsync_dir(folder)
-    lock.release(dict(record, state="done", temps=[], finished=_now_iso()))
+        fsync_dir(folder)
+    lock.release(dict(record, state="done", temps=[], finished=now_iso()))
     return FileSet(run_id, tuple(dests), manifest_dest)
 
 
@@ -375,7 +375,7 @@ def _commit(dests, tmp_of, manifest_dest, tmp_manifest, backup_of) -> None:
             with contextlib.suppress(OSError):
                 os.replace(backups[manifest_dest], manifest_dest)
         if isinstance(err, OSError):
-            clear = _write_error(err, current)
+            clear = write_error(err, current)
             if clear is not None:
                 raise clear from err
         raise
@@ -417,7 +417,7 @@ def check_file_set(path, *, checksums: bool = True) -> dict:
     >>> check_file_set(d / "a.csv")["run_id"]
     'r1'
     """
-    path = _as_path(path, "path")
+    path = as_path(path, "path")
     mpath = path if path.name.endswith(MANIFEST_SUFFIX) else manifest_path_for(path)
     try:
         body = json.loads(mpath.read_text("utf-8"))

@@ -59,19 +59,19 @@ def sha256_file(path) -> str:
     return digest.hexdigest()
 
 
-def _tmp_name(path: Path, keep_suffix: bool = False) -> Path:
+def tmp_name(path: Path, keep_suffix: bool = False) -> Path:
     """``.<name>.<12 hex>.tmp`` beside ``path`` (plus the real suffix if asked)."""
     return path.with_name(
         f".{path.name}.{uuid.uuid4().hex[:12]}.tmp" + (path.suffix if keep_suffix else "")
     )
 
 
-def _tmp_pattern(name: str) -> re.Pattern:
+def tmp_pattern(name: str) -> re.Pattern:
     """Temporary names :func:`atomic_write` / ``write_file_set`` make for ``name``."""
     return re.compile(re.escape(f".{name}.") + r"[0-9a-f]{12}\.tmp(?:\.[A-Za-z0-9]{1,10})?")
 
 
-def _write_error(err: OSError, path: Path) -> InputError | None:
+def write_error(err: OSError, path: Path) -> InputError | None:
     """A clear InputError for a full disk or a folder that refuses writes, else None."""
     if err.errno in _DISK_FULL:
         return InputError(
@@ -87,11 +87,11 @@ def _write_error(err: OSError, path: Path) -> InputError | None:
     return None
 
 
-def _now_iso() -> str:
+def now_iso() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _as_path(value: Any, arg: str) -> Path:
+def as_path(value: Any, arg: str) -> Path:
     if isinstance(value, (str, os.PathLike)) and str(value) != "":
         return Path(value)
     raise ArgumentTypeError(
@@ -122,18 +122,18 @@ def atomic_write(path, write: Callable[[Path], None], *, keep_suffix: bool = Fal
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        clear = _write_error(err, path)
+        clear = write_error(err, path)
         if clear is not None:
             raise clear from err
         raise
-    tmp = _tmp_name(path, keep_suffix)
+    tmp = tmp_name(path, keep_suffix)
     try:
         write(tmp)
         os.replace(tmp, path)
     except BaseException as err:
         tmp.unlink(missing_ok=True)
         if isinstance(err, OSError):
-            clear = _write_error(err, path)
+            clear = write_error(err, path)
             if clear is not None:
                 raise clear from err
         raise
@@ -164,7 +164,7 @@ def table_format(path) -> str:
     >>> table_format("RESULT.PARQUET")
     'parquet'
     """
-    name = _as_path(path, "path").name.lower()
+    name = as_path(path, "path").name.lower()
     for suffix in sorted(TABLE_SUFFIXES, key=len, reverse=True):
         if name.endswith(suffix) and len(name) > len(suffix):
             return TABLE_SUFFIXES[suffix]
@@ -249,7 +249,7 @@ def check_output_paths(
         raise ArgumentTypeError(
             f"`paths` must be a path or a list of paths, got {type(paths).__name__}."
         )
-    out = [_as_path(p, "paths") for p in paths]
+    out = [as_path(p, "paths") for p in paths]
     seen: dict[str, Path] = {}
     probed: set[Path] = set()
     for path in out:

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import OutputBusyError
-from .files import _now_iso, _tmp_pattern
+from .files import now_iso, tmp_pattern
 
 try:  # POSIX: advisory locks that the kernel releases when the holder dies
     import fcntl as _fcntl
@@ -79,7 +79,7 @@ def clean_stale_temps(paths, *, older_than: float = STALE_AFTER) -> list[Path]:
     by_folder: dict[Path, list[re.Pattern]] = {}
     for p in paths:
         p = Path(p)
-        by_folder.setdefault(p.parent, []).append(_tmp_pattern(p.name))
+        by_folder.setdefault(p.parent, []).append(tmp_pattern(p.name))
     now = time.time()
     removed = []
     for folder, patterns in by_folder.items():
@@ -107,7 +107,7 @@ def lock_path_for(path) -> Path:
     return path.with_name(f".{path.name}.lock")
 
 
-class _SetLock:
+class SetLock:
     """Exclusive lock on ``.<first name>.lock``, holding a JSON record of its writer.
 
     POSIX: ``flock`` on the lock file, which the kernel releases when the holder exits
@@ -230,7 +230,7 @@ class _SetLock:
             self.previous = {}
         self.fd, self.writable = fd, True
         self.write_record({"pid": os.getpid(), "host": socket.gethostname(),
-                           "started": _now_iso(), "state": "locked"})
+                           "started": now_iso(), "state": "locked"})
         return True
 
     def release(self, record: dict | None = None) -> None:
@@ -267,7 +267,7 @@ def output_lock(path, *, lock_timeout: float | None = LOCK_TIMEOUT) -> Iterator[
     ...     lock_path_for(out).name
     '.result.parquet.lock'
     """
-    lock = _SetLock(Path(path), lock_timeout)
+    lock = SetLock(Path(path), lock_timeout)
     lock.acquire()
     try:
         yield lock.previous

@@ -17,7 +17,6 @@ restored and the new ones blanked, so a batch costs ``O(segments)`` to build, no
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +30,7 @@ from ..core.prepare import model_layout, prepare, run_settings
 from ..errors import BaselineError, InputError
 from ..io.files import atomic_write
 from ..model.adapter import ModelAdapter
+from ..model.keras_backend import keras_module_of
 from ..results.erasure import EvolutionaryErasureResult
 from .erasure_gap import PAD_BUCKET, GapFitness, gap_plan
 from .erasure_search import (
@@ -89,7 +89,7 @@ class ErasureEvaluator:
         model = self.adapter.keras_model
         if len(self.item) != 2 or len(model.inputs) != 1 or len(model.inputs[0].shape) != 3:
             return None
-        keras_module = importlib.import_module(type(model).__module__.split(".")[0])
+        keras_module = keras_module_of(model)
         # Built and traced once per model: later searches on it reuse the split.
         plan = self.adapter.compiled("erasure_gap_plan", lambda: gap_plan(model, keras_module))
         if plan is None:

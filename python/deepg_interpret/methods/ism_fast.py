@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ModelError
-from ..model.adapter import _SQUASHING, ModelAdapter, _activation_name
+from ..model.adapter import ModelAdapter
+from ..model.keras_backend import SQUASHING, activation_name
 
 # Layers acting on each position by itself (at inference): a window passes through them.
 POINTWISE = frozenset({
@@ -257,7 +258,7 @@ def make_plan(adapter: ModelAdapter, length: int) -> FastPlan:
     else:
         head_kind = "generic"
     last = layers[-1]
-    skip = adapter.output == "logit" and _activation_name(last) in _SQUASHING
+    skip = adapter.output == "logit" and activation_name(last) in SQUASHING
     if skip and type(last).__name__ not in ("Dense", "Activation"):
         raise FastPathUnsupported(f"output='logit' with a {type(last).__name__} output layer")
     plan = FastPlan(int(length), channels, steps, head_kind, head, skip, adapter.n_outputs)

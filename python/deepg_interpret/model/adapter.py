@@ -26,9 +26,10 @@ import numpy as np
 from ..errors import ArgumentTypeError, DeepGInterpretWarning, ModelError, ShapeError, TargetError
 from .files import (
     LOADERS,
-    _load_path,
+    load_path,
 )
-from .inputs import InputInfo, InputPlan, _digest
+from .inputs import InputInfo, InputPlan, digest
+from .keras_backend import SQUASHING, activation_name, framework_of, is_keras_model, keras_module_of
 from .tf_runtime import announce_device
 from .tokens import TokenView
 
@@ -40,53 +41,12 @@ _ADAPTERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _BYTES_BY_ARCHITECTURE: dict = {}
 # Free the compiled steps while TensorFlow is still intact (TF 2.15 complains otherwise).
 atexit.register(_ADAPTERS.clear)
-_SQUASHING = ("softmax", "sigmoid")
 
 
 def _tf():
     import tensorflow as tf
 
     return tf
-
-
-def _framework_of(model) -> str:
-    top = type(model).__module__.split(".")[0]
-    if top == "tf_keras":
-        return "tf_keras"
-    if top == "keras":
-        import keras
-
-        return "keras3" if int(keras.__version__.split(".")[0]) >= 3 else "tf_keras"
-    if top == "tensorflow":  # tf.keras on TF <= 2.15 lives under tensorflow.python.keras / keras
-        return "tf_keras"
-    return "unknown"
-
-
-def _keras_module_of(model):
-    """The Keras package that built ``model`` (its Model class must wrap its tensors)."""
-    import importlib
-
-    top = type(model).__module__.split(".")[0]
-    if top == "tensorflow":
-        return _tf().keras
-    return importlib.import_module(top)
-
-
-def _is_keras_model(obj) -> bool:
-    return any(
-        cls.__name__ in ("Model", "Functional", "Sequential")
-        and cls.__module__.split(".")[0] in ("keras", "tf_keras", "tensorflow")
-        for cls in type(obj).__mro__
-    )
-
-
-
-def _activation_name(layer) -> str | None:
-    activation = getattr(layer, "activation", None)
-    if activation is None:
-        return None
-    name = getattr(activation, "__name__", None) or str(activation)
-    return name.lower()
 
 
 class ModelAdapter:
@@ -111,7 +71,7 @@ class ModelAdapter:
         self._tokens = None
         if len(shape) == 1 and len(self._plan.inputs) == 1:
             # Integer tokens (deepG's transformers with embed_dim > 0): a one-hot view.
-            self._tokens = TokenView(keras_model, token_codes, _keras_module_of(keras_model))
+            self._tokens = TokenView(keras_model, token_codes, keras_module_of(keras_model))
             shape = (self._tokens.maxlen, len(self._tokens.codes))
             if self._tokens.note:
                 self.note = (self.note + "; " if self.note else "") + self._tokens.note
@@ -222,15 +182,15 @@ class ModelAdapter:
         if output not in OUTPUTS:
             raise ModelError(f"output must be one of {OUTPUTS}, got {output!r}")
         last = model.layers[-1]
-        squash = _activation_name(last)
-        if output == "probability" or squash not in _SQUASHING:
-            if output == "logit" and squash not in _SQUASHING:
+        squash = activation_name(last)
+        if output == "probability" or squash not in SQUASHING:
+            if output == "logit" and squash not in SQUASHING:
                 self.note = (self.note + "; " if self.note else "") + (
                     "the model's last layer has no softmax/sigmoid, so its output is used as the logit"
                 )
             return self._full_call(model)
         # Explain the value before the final softmax/sigmoid.
-        pre = _keras_module_of(model).Model(inputs=model.inputs, outputs=last.input)
+        pre = keras_module_of(model).Model(inputs=model.inputs, outputs=last.input)
         if type(last).__name__ == "Activation":
             return self._full_call(pre)
         if type(last).__name__ != "Dense":
@@ -549,11 +509,11 @@ def load_model(model, *, output: str = "probability", input_index=None, class_na
                          token_codes), class_names if class_names is not None else model.class_names)
     note = None
     if isinstance(model, (str, os.PathLike)):
-        model, used, note = _load_path(Path(os.fspath(model)).expanduser(), loader, custom_objects)
+        model, used, note = load_path(Path(os.fspath(model)).expanduser(), loader, custom_objects)
         if note:
             warnings.warn(note, DeepGInterpretWarning, stacklevel=2)
-    elif _is_keras_model(model):
-        used = _framework_of(model)
+    elif is_keras_model(model):
+        used = framework_of(model)
     else:
         raise ArgumentTypeError(
             f"model must be a Keras model or a path to a saved model, got {type(model).__name__}; "
@@ -582,7 +542,7 @@ def _args_key(input_index, other_inputs, token_codes):
             if isinstance(token_codes, Mapping) else tuple(int(v) for v in token_codes))
         index = input_index if input_index is None or isinstance(input_index, str) \
             else int(input_index)
-        return (index, _digest(fixed), codes)
+        return (index, digest(fixed), codes)
     except (TypeError, ValueError, AttributeError):
         return None
 

@@ -189,7 +189,7 @@ def _probe_hdf5(path: Path) -> tuple[bool, str | None]:
     return False, None  # h5py missing in the child, or an unexpected failure: load as before
 
 
-def _load_path(path: Path, loader: str, custom_objects):
+def load_path(path: Path, loader: str, custom_objects):
     """Load a model file; returns (model, loader used, note for the user or None)."""
     if not path.exists():
         raise ModelError(f"model file {str(path)!r} does not exist; check the path")

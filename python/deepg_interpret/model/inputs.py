@@ -107,7 +107,7 @@ class InputPlan:
         else:
             self.item_shape = (self.parts[-1].stop, self.inputs[explained[0]].shape[-1])
         self.fixed = self._bind(other, explained)
-        self.key = (self.input_index, _digest(self.fixed))
+        self.key = (self.input_index, digest(self.fixed))
 
     # -- resolution -------------------------------------------------------------
     @property
@@ -306,7 +306,7 @@ def _fixed_value(value, info: InputInfo) -> np.ndarray:
     return arr
 
 
-def _digest(fixed) -> str | None:
+def digest(fixed) -> str | None:
     """A key for cached adapters: equal fixed values give the same key."""
     if fixed is None:
         return None

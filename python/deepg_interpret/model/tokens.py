@@ -26,6 +26,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..errors import ModelError
+from .keras_backend import keras_module_of
 
 DEEPG_TOKEN_CODES = {"A": 1, "C": 2, "G": 3, "T": 4}
 ZERO_BASED_CODES = {"A": 0, "C": 1, "G": 2, "T": 3}
@@ -220,9 +221,7 @@ class TokenView:
         """``model`` (the full model or a sub-model ending earlier) from the stage's output on."""
         key = id(model)
         if key not in self._tails:
-            import importlib
-
-            module = self._module or importlib.import_module(type(model).__module__.split(".")[0])
+            module = self._module or keras_module_of(model)
             import logging
 
             tf_logger = logging.getLogger("tensorflow")

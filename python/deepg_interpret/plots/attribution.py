@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 
 from ..core.summaries import rolling_mean
 from ..errors import ArgumentTypeError, DeepGInterpretWarning, InputError
-from .common import _axes, _check_frame, _intervals, _select_sequence, logo_limits
+from .common import check_frame, figure_and_axes, highlight_intervals, logo_limits, select_sequence
 
 _LOGO_WARN_POSITIONS = 2000
 
@@ -67,14 +67,14 @@ def plot_per_locus(per_locus, *, seq_id=None, k=50, highlight=None, ax=None, tit
     10
     """
     hint = "the per-locus table (result.per_locus_table())"
-    _check_frame(per_locus, "per_locus", ("position", "score_sum"), hint)
-    rows, chosen, note = _select_sequence(per_locus, seq_id, "per_locus")
+    check_frame(per_locus, "per_locus", ("position", "score_sum"), hint)
+    rows, chosen, note = select_sequence(per_locus, seq_id, "per_locus")
     rows = rows.sort_values("position", kind="stable")
     position = rows["position"].to_numpy(dtype=np.float64)
     score = rows["score_sum"].to_numpy(dtype=np.float64)
-    spans = _intervals(highlight, chosen)
+    spans = highlight_intervals(highlight, chosen)
 
-    fig, ax = _axes(ax, (10, 3.5))
+    fig, ax = figure_and_axes(ax, (10, 3.5))
     for start, end in spans:
         # +-0.5 so a one-base interval is visible and covers its whole base.
         ax.axvspan(start - 0.5, end + 0.5, color="tab:blue", alpha=0.2, lw=0, zorder=0)
@@ -138,8 +138,8 @@ def plot_logo(
     required = ("position", "base", "score") + (("observed",) if mode == "observed" else ())
     if mode not in ("observed", "all"):
         raise InputError(f"`mode` must be 'observed' or 'all'; got {mode!r}.")
-    _check_frame(attribution, "attribution", required, hint)
-    rows, chosen, note = _select_sequence(attribution, seq_id, "attribution")
+    check_frame(attribution, "attribution", required, hint)
+    rows, chosen, note = select_sequence(attribution, seq_id, "attribution")
 
     positions = rows["position"].to_numpy()
     lo, hi = int(positions.min()), int(positions.max())
@@ -191,7 +191,7 @@ def plot_logo(
 
     import logomaker  # imported here: it is slow to import and only logos need it
 
-    fig, ax = _axes(ax, (min(20.0, max(4.0, 0.3 * len(matrix))), 2.5))
+    fig, ax = figure_and_axes(ax, (min(20.0, max(4.0, 0.3 * len(matrix))), 2.5))
     logomaker.Logo(matrix, ax=ax, color_scheme="classic")
     logo_limits(ax, matrix)
     ax.axhline(0.0, color="0.5", lw=0.6)

@@ -39,7 +39,7 @@ def logo_limits(ax: Axes, matrix: pd.DataFrame, *, y: bool = True) -> None:
         ax.set_ylim(bottom - pad, top + pad)
 
 
-def _check_frame(df, name: str, required: tuple[str, ...], hint: str) -> None:
+def check_frame(df, name: str, required: tuple[str, ...], hint: str) -> None:
     if not isinstance(df, pd.DataFrame):
         raise ArgumentTypeError(
             f"`{name}` must be a pandas DataFrame ({hint}); got {type(df).__name__}."
@@ -54,7 +54,7 @@ def _check_frame(df, name: str, required: tuple[str, ...], hint: str) -> None:
         raise InputError(f"`{name}` has no rows; pass {hint} with at least one position.")
 
 
-def _select_sequence(df: pd.DataFrame, seq_id, name: str) -> tuple[pd.DataFrame, str | None, str]:
+def select_sequence(df: pd.DataFrame, seq_id, name: str) -> tuple[pd.DataFrame, str | None, str]:
     """Rows of one sequence, its id, and a title note when the choice was implicit."""
     if "seq_id" not in df.columns:
         if seq_id is not None:
@@ -73,7 +73,7 @@ def _select_sequence(df: pd.DataFrame, seq_id, name: str) -> tuple[pd.DataFrame,
     return df[df["seq_id"].astype(str) == chosen], chosen, note
 
 
-def _axes(ax, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+def figure_and_axes(ax, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     if ax is None:
         fig = Figure(figsize=figsize)
         return fig, fig.add_subplot()
@@ -82,7 +82,7 @@ def _axes(ax, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     return ax.figure, ax
 
 
-def _intervals(highlight, seq_id) -> list[tuple[float, float]]:
+def highlight_intervals(highlight, seq_id) -> list[tuple[float, float]]:
     if highlight is None:
         return []
     if isinstance(highlight, pd.DataFrame):

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from ..core.summaries import rolling_mean
 from ..errors import InputError
 from ..results.erasure import EvolutionaryErasureResult, OcclusionResult, segment_mask
-from .common import _axes, _check_frame, _select_sequence
+from .common import check_frame, figure_and_axes, select_sequence
 
 
 def _erasure_frequency(segments: pd.DataFrame, length: int) -> pd.DataFrame:
@@ -74,7 +74,7 @@ def plot_erasure(track=None, segments=None, *, seq_id=None, run=None, k=None, ax
         raise InputError("pass a per-locus `track`, a `segments` table, or both")
     shaded: list[tuple[float, float, float]] = []
     if segments is not None:
-        _check_frame(segments, "segments", ("run", "start", "end", "frequency"),
+        check_frame(segments, "segments", ("run", "start", "end", "frequency"),
                      "the segments table (result.segments_table())")
         chosen_run = run if run is not None else segments.attrs.get(
             "best_run", int(segments["run"].iloc[0]))
@@ -87,13 +87,13 @@ def plot_erasure(track=None, segments=None, *, seq_id=None, run=None, k=None, ax
         if track is None:
             length = length or int(segments.attrs.get("length", segments["end"].max()))
             track = _erasure_frequency(segments, length)
-    _check_frame(track, "track", ("position", "score_sum"), "a per-locus table")
-    rows, chosen, note = _select_sequence(track, seq_id, "track")
+    check_frame(track, "track", ("position", "score_sum"), "a per-locus table")
+    rows, chosen, note = select_sequence(track, seq_id, "track")
     rows = rows.sort_values("position", kind="stable")
     position = rows["position"].to_numpy(dtype=np.float64)
     score = rows["score_sum"].to_numpy(dtype=np.float64)
 
-    fig, ax = _axes(ax, (11, 3.5))
+    fig, ax = figure_and_axes(ax, (11, 3.5))
     for start, end, freq in shaded:
         ax.axvspan(start - 0.5, end + 0.5, color="tab:orange", alpha=0.15 + 0.35 * freq, lw=0,
                    zorder=0)

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from ..core.summaries import rolling_mean
 from ..errors import ArgumentTypeError, InputError
 from ..methods.genes import gene_set_mask
-from .common import _check_frame, _select_sequence
+from .common import check_frame, select_sequence
 
 _MAX_POINTS = 50_000   # beyond this the raw scores are drawn as a binned min-max band
 _GENE_COLOURS = {"+": "#4C72B0", "-": "#55A868", ".": "#8C8C8C"}
@@ -78,9 +78,9 @@ def plot_genome_track(per_locus: pd.DataFrame, genes: pd.DataFrame, *, seq_id=No
     matplotlib.figure.Figure
         Two axes: scores (top), genes (bottom; ``+`` strand above, ``-`` below).
     """
-    _check_frame(per_locus, "per_locus", ("position", score), "a per-locus table")
-    _check_frame(genes, "genes", ("start", "end"), "an annotation or gene_scores() table")
-    loci, chosen, note = _select_sequence(per_locus, seq_id, "per_locus")
+    check_frame(per_locus, "per_locus", ("position", score), "a per-locus table")
+    check_frame(genes, "genes", ("start", "end"), "an annotation or gene_scores() table")
+    loci, chosen, note = select_sequence(per_locus, seq_id, "per_locus")
     loci = loci.sort_values("position")
     pos = loci["position"].to_numpy(np.int64)
     values = loci[score].to_numpy(np.float64)

@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..errors import InputError
-from .common import _axes, _check_frame
+from .common import check_frame, figure_and_axes
 
 _MAX_BOXES = 40
 _CURVE_X = ("position", "spacing", "copies", "gc_flank", "position_b")
@@ -60,14 +60,14 @@ def plot_gia_effects(local, *, max_boxes: int = _MAX_BOXES, ax=None, title=None)
         A red diamond marks each condition's mean (the global importance).
     """
     local = _table(local, "local")
-    _check_frame(local, "local", ("pattern", "position", "effect"),
+    check_frame(local, "local", ("pattern", "position", "effect"),
                  "the local table (result.local_table())")
     labels = _condition_labels(local)
     order = list(pd.unique(labels))
     if len(order) > max_boxes:
         order = order[:max_boxes]
     groups = [local["effect"].to_numpy(float)[(labels == lab).to_numpy()] for lab in order]
-    fig, ax = _axes(ax, (max(4.0, 0.6 * len(order) + 2), 4.0))
+    fig, ax = figure_and_axes(ax, (max(4.0, 0.6 * len(order) + 2), 4.0))
     ax.boxplot(groups, showfliers=False)
     ax.scatter(np.arange(1, len(order) + 1), [g.mean() for g in groups], marker="D",
                color="tab:red", zorder=3, label="global importance (mean)")
@@ -83,7 +83,7 @@ def gia_logo_matrix(logo) -> pd.DataFrame:
     """(w, 4) matrix of a variant scan: global importance per position and base, minus the
     mean over the 4 bases at that position (so the preferred base stands out)."""
     logo = _table(logo, "logo")
-    _check_frame(logo, "logo", ("variant_position", "base", "global_importance"),
+    check_frame(logo, "logo", ("variant_position", "base", "global_importance"),
                  "the logo table (variant_scan(...).logo_table())")
     matrix = logo.pivot_table(index="variant_position", columns="base",
                               values="global_importance", aggfunc="mean")
@@ -116,7 +116,7 @@ def plot_gia_logo(logo, *, ax=None, title=None) -> Figure:
 
     matrix = gia_logo_matrix(logo)
     matrix.index = matrix.index.astype(int)
-    fig, ax = _axes(ax, (max(4.0, 0.5 * len(matrix) + 1), 2.5))
+    fig, ax = figure_and_axes(ax, (max(4.0, 0.5 * len(matrix) + 1), 2.5))
     logomaker.Logo(matrix, ax=ax, color_scheme="classic")
     ax.axhline(0.0, color="0.5", lw=0.6)
     ax.set_xlabel("pattern position")
@@ -155,8 +155,8 @@ def plot_gia_curve(table, *, x: str | None = None, ax=None, title=None) -> Figur
                  if c in table.columns and (c != "position_b" or y == "interaction"))
     if x not in _CURVE_X:
         raise InputError(f"`x` = {x!r} is not a curve axis; choose one of {_CURVE_X}.")
-    _check_frame(table, "table", ("pattern", x, y), "a GIA global table")
-    fig, ax = _axes(ax, (7.0, 3.5))
+    check_frame(table, "table", ("pattern", x, y), "a GIA global table")
+    fig, ax = figure_and_axes(ax, (7.0, 3.5))
     for pattern, part in table.dropna(subset=[x]).groupby("pattern", sort=False):
         part = part.sort_values(x)
         xs = part[x].to_numpy(float)

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from ..analysis.motif_matching import as_pwm
 from ..checks import check_choice
 from ..results.class_optimization import MotifWindow, information_content
-from .common import _axes, logo_limits
+from .common import figure_and_axes, logo_limits
 
 PWM_KINDS = ("information", "probability")
 
@@ -61,7 +61,7 @@ def plot_pwm(pwm, *, kind: str = "information", ax=None, title=None) -> Figure:
 
     import logomaker  # slow to import; only logos need it
 
-    fig, ax = _axes(ax, (min(20.0, max(3.0, 0.45 * len(matrix))), 2.5))
+    fig, ax = figure_and_axes(ax, (min(20.0, max(3.0, 0.45 * len(matrix))), 2.5))
     logomaker.Logo(matrix, ax=ax, color_scheme="classic")
     logo_limits(ax, matrix, y=False)  # y: the fixed scale below
     ax.set_ylim(0, 2.0 if kind == "information" else 1.0)

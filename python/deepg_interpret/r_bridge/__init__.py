@@ -37,10 +37,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DeepGInterpretWarning
+from ..model.keras_backend import is_keras_model
 
 # int32 bounds; R's NA_integer_ is -2**31, so that value cannot be an R integer.
 _INT32_MIN = -(2**31) + 1
-_INT32_MAX = 2**31 - 1
+INT32_MAX = 2**31 - 1
 
 
 @contextlib.contextmanager
@@ -165,7 +166,7 @@ def r_schema(df: pd.DataFrame) -> pd.DataFrame:
             v = s.to_numpy(dtype=np.float64, na_value=np.nan)
             missing = np.isnan(v)
             whole = np.where(missing, 0.0, v)
-            if (missing | ((whole == np.round(whole)) & (np.abs(whole) < _INT32_MAX))).all():
+            if (missing | ((whole == np.round(whole)) & (np.abs(whole) < INT32_MAX))).all():
                 changed[col] = pd.arrays.IntegerArray(whole.astype(np.int32), missing)
     if not changed:
         return df
@@ -212,7 +213,7 @@ def frame_columns(df: pd.DataFrame):
             value = col.fillna(False).to_numpy(dtype=bool)
         elif pd.api.types.is_integer_dtype(col.dtype):
             filled = col.fillna(0).to_numpy()
-            if filled.size == 0 or (filled.min() >= _INT32_MIN and filled.max() <= _INT32_MAX):
+            if filled.size == 0 or (filled.min() >= _INT32_MIN and filled.max() <= INT32_MAX):
                 kind = "integer"
                 value = filled.astype("int32")
             else:
@@ -336,23 +337,6 @@ def versions() -> dict:
     }
 
 
-def is_keras_model(obj) -> bool:
-    """True for Keras 3 / tf_keras / tf.keras models (checked by class, TF not imported).
-
-    Examples
-    --------
-    >>> is_keras_model(object())
-    False
-    """
-    for klass in type(obj).__mro__:
-        module = klass.__module__ or ""
-        if klass.__name__ in ("Model", "Functional", "Sequential") and (
-            module.startswith(("keras", "tf_keras", "tensorflow"))
-        ):
-            return True
-    return False
-
-
 def numpy_float32(x) -> np.ndarray:
     """A C-contiguous float32 array (R arrays arrive as float64, Fortran order)."""
     return np.ascontiguousarray(np.asarray(x, dtype=np.float32))
@@ -378,9 +362,11 @@ def method_info(name: str) -> dict:
     Returns
     -------
     dict
-        ``name``, ``r_wrapper`` (the R function), ``summary``, ``tables`` (table
-        names, the main one first) and ``choices`` (argument -> allowed values,
-        the common ``output``/``ambiguous``/``pad`` included).
+        ``name``, ``r_wrapper`` (the R function), ``summary``, ``kind``, ``inputs``,
+        ``generic`` (whether ``dgi_explain()`` runs it over model and sequences),
+        ``tables`` (table names, the main one first), ``choices`` (argument ->
+        allowed values, the common ``output``/``ambiguous``/``pad`` included) and
+        ``options`` (each option's name, kind, default, help and choices).
 
     Examples
     --------
@@ -393,8 +379,12 @@ def method_info(name: str) -> dict:
     spec = get_method(name)
     choices = {arg: [str(v) for v in values if v is not None]
                for arg, values in spec.all_choices().items()}
+    options = [{"name": o.name, "kind": o.kind, "default": o.default, "help": o.help,
+                "choices": [str(v) for v in o.choices if v is not None]} for o in spec.options]
     return {"name": spec.name, "r_wrapper": spec.r_wrapper, "summary": spec.summary,
-            "tables": list(spec.tables), "choices": choices}
+            "kind": spec.kind, "inputs": list(spec.inputs), "generic": spec.on_command_line,
+            "tables": list(spec.tables),
+            "choices": choices, "options": options}
 
 
 def method_function(name: str):
@@ -449,9 +439,9 @@ def read_model(path, loader="auto", custom_objects=None):
     was read (e.g. "loaded it with tf_keras") comes as a :class:`DeepGInterpretWarning`."""
     from pathlib import Path
 
-    from ..model.files import _load_path
+    from ..model.files import load_path
 
-    model, _used, note = _load_path(Path(str(path)).expanduser(), loader,
+    model, _used, note = load_path(Path(str(path)).expanduser(), loader,
                                     None if not custom_objects else dict(custom_objects))
     if note:
         warnings.warn(note, DeepGInterpretWarning, stacklevel=2)

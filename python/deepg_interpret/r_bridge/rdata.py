@@ -46,16 +46,16 @@ import pandas as pd
 from ..errors import ArgumentTypeError, InputError
 from . import frame_columns, frame_from_r
 from .rsession import (
-    _INT32_MAX,
-    _NA_INT,
-    _NA_REAL,
     INSTALL_HINT,
+    INT32_MAX,
+    NA_INT,
+    NA_REAL,
     RError,
     RUnavailableError,
-    _r_plain,
-    _session,
-    _structure,
     evaluate,
+    r_plain,
+    r_session,
+    r_structure,
 )
 
 
@@ -99,7 +99,7 @@ def run_r(code: str, *, convert: bool = True, **inputs):
     if not isinstance(code, str):
         raise ArgumentTypeError(f"code must be a string of R code, got {type(code).__name__}")
     if inputs:
-        _session().collect()
+        r_session().collect()
     converted = {}
     for name, value in inputs.items():
         # keyword names cannot start with a dot: a leading "_dgi_" stands for ".dgi_"
@@ -116,7 +116,7 @@ def _attr(obj, name: str):
 
 
 def _strings(vec) -> list:
-    na = _session().ri.NA_Character
+    na = r_session().ri.NA_Character
     return [None if s is na else str(s) for s in vec]
 
 
@@ -124,7 +124,7 @@ def _numbers(vec, rtype: str) -> tuple[np.ndarray, np.ndarray]:
     """Values and NA mask of an R logical/integer/double/raw/complex vector."""
     if rtype in ("integer", "logical"):
         values = np.array(vec.memoryview(), dtype=np.int32)
-        return values, values == _NA_INT
+        return values, values == NA_INT
     if rtype == "double":
         values = np.array(vec.memoryview(), dtype=np.float64)
         return values, np.isnan(values)
@@ -168,7 +168,7 @@ def from_r(obj):
     InputError
         For R objects without a data equivalent (functions, environments, ...).
     """
-    ri = _session().ri
+    ri = r_session().ri
     if obj is ri.NULL or int(obj.typeof) == 0:
         return None
     classes = _r_class(obj)
@@ -391,12 +391,12 @@ def read_r_data(path, name: str | None = None):
 # ---- Python -> R ----------------------------------------------------------------
 
 def _r_column(kind: str, value: np.ndarray, level, na: np.ndarray):
-    ri = _session().ri
+    ri = r_session().ri
     if kind in ("integer", "factor", "character", "logical"):
         codes = np.ascontiguousarray(value, dtype=np.int32).copy()
         if kind in ("factor", "character"):
-            codes[codes < 1] = _NA_INT
-        codes[na] = _NA_INT
+            codes[codes < 1] = NA_INT
+        codes[na] = NA_INT
         if kind == "logical":
             return ri.BoolSexpVector.from_memoryview(memoryview(codes))
         vec = ri.IntSexpVector.from_memoryview(memoryview(codes))
@@ -404,10 +404,10 @@ def _r_column(kind: str, value: np.ndarray, level, na: np.ndarray):
         if kind == "character":
             return ri.baseenv["["](levels, vec)
         if kind == "factor":
-            return _structure(vec, levels=levels, **{"class": ri.StrSexpVector(["factor"])})
+            return r_structure(vec, levels=levels, **{"class": ri.StrSexpVector(["factor"])})
         return vec
     values = np.ascontiguousarray(value, dtype=np.float64).copy()
-    values[na] = _NA_REAL
+    values[na] = NA_REAL
     return ri.FloatSexpVector.from_memoryview(memoryview(values))
 
 
@@ -462,12 +462,12 @@ def to_r(df: pd.DataFrame, *, one_based_targets: bool = True):
     """
     if not isinstance(df, pd.DataFrame):
         raise ArgumentTypeError(f"df must be a pandas DataFrame (an engine table), got {type(df).__name__}")
-    _session().collect()
+    r_session().collect()
     return _frame_to_r(df, one_based_targets)
 
 
 def _frame_to_r(df: pd.DataFrame, one_based_targets: bool):
-    ri = _session().ri
+    ri = r_session().ri
     names, kinds, values, levels, nas, attrs = frame_columns(df)
     if one_based_targets:
         if "target" in names:
@@ -478,12 +478,12 @@ def _frame_to_r(df: pd.DataFrame, one_based_targets: bool):
             attrs["target"] = attrs["target"] + 1
     columns = [_r_column(k, v, lv, na) for k, v, lv, na in zip(kinds, values, levels, nas)]
     n_rows = len(df)
-    row_names = np.array([_NA_INT, -n_rows] if n_rows else [], dtype=np.int32)
-    return _structure(ri.ListSexpVector(columns), **{
+    row_names = np.array([NA_INT, -n_rows] if n_rows else [], dtype=np.int32)
+    return r_structure(ri.ListSexpVector(columns), **{
         "names": ri.StrSexpVector(names),
         "class": ri.StrSexpVector(["data.frame"]),
         "row.names": ri.IntSexpVector.from_memoryview(memoryview(row_names)),
-        "settings": _r_plain(attrs) if attrs else ri.ListSexpVector([]),
+        "settings": r_plain(attrs) if attrs else ri.ListSexpVector([]),
     })
 
 
@@ -491,7 +491,7 @@ def _to_r_value(value, name: str = "value"):
     """A Python input of :func:`run_r` -> an rpy2 object."""
     from rpy2.rinterface_lib.sexp import Sexp
 
-    ri = _session().ri
+    ri = r_session().ri
     if isinstance(value, Sexp):
         return value
     if isinstance(value, pd.DataFrame):
@@ -502,15 +502,15 @@ def _to_r_value(value, name: str = "value"):
         flat = value.ravel(order="F")
         if value.dtype.kind == "b":
             vec = ri.BoolSexpVector.from_memoryview(memoryview(flat.astype(np.int32)))
-        elif value.dtype.kind in "iu" and value.size and np.abs(value).max() <= _INT32_MAX:
+        elif value.dtype.kind in "iu" and value.size and np.abs(value).max() <= INT32_MAX:
             vec = ri.IntSexpVector.from_memoryview(memoryview(flat.astype(np.int32)))
         else:
             vec = ri.FloatSexpVector.from_memoryview(memoryview(flat.astype(np.float64)))
         if value.ndim > 1:
-            return _structure(vec, dim=ri.IntSexpVector(list(value.shape)))
+            return r_structure(vec, dim=ri.IntSexpVector(list(value.shape)))
         return vec
     if value is None or isinstance(value, (bool, int, float, str, list, tuple, dict, np.generic)):
-        return _r_plain(value)
+        return r_plain(value)
     raise ArgumentTypeError(f"{name}: cannot hand a {type(value).__name__} to R; pass a DataFrame, "
                             "a numpy array, plain Python data or an rpy2 object")
 

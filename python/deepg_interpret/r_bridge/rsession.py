@@ -20,10 +20,10 @@ import numpy as np
 from ..errors import DeepGInterpretError
 
 INSTALL_HINT = 'install it with `pip install "deepg-interpret[r]"` (rpy2 >= 3.5.17, < 3.6)'
-_NA_INT = -(2**31)
-_INT32_MAX = 2**31 - 1
+NA_INT = -(2**31)
+INT32_MAX = 2**31 - 1
 # R's NA_real_: a NaN whose low word is 1954 (R's NaN is another NaN).
-_NA_REAL = np.array([0x7FF00000000007A2], dtype=np.uint64).view(np.float64)[0]
+NA_REAL = np.array([0x7FF00000000007A2], dtype=np.uint64).view(np.float64)[0]
 
 
 class RUnavailableError(DeepGInterpretError, ImportError):
@@ -152,7 +152,7 @@ def _library_path_kept():
             os.environ["LD_LIBRARY_PATH"] = before
 
 
-def _session() -> _Session:
+def r_session() -> _Session:
     global _SESSION
     if _SESSION is not None:
         return _SESSION
@@ -213,7 +213,7 @@ def evaluate(code: str, inputs: dict):
     GIL released, which must not free Python objects (the garbage of R code run
     outside this module). After ``_RUN`` no such garbage is left.
     """
-    session = _session()
+    session = r_session()
     ri = session.ri
     for name, value in inputs.items():
         ri.globalenv[name] = value
@@ -227,43 +227,43 @@ def evaluate(code: str, inputs: dict):
     return value
 
 
-def _structure(obj, **attributes):
+def r_structure(obj, **attributes):
     """R's ``structure()``: attributes set as R sets them (class bits, compact row names)."""
-    return _session().ri.baseenv["structure"](obj, **attributes)
+    return r_session().ri.baseenv["structure"](obj, **attributes)
 
 
-def _r_plain(value):
+def r_plain(value):
     """Plain Python -> R, as reticulate's py_to_r() converts it (the R package's settings).
 
     Lists of one scalar type become atomic vectors, other lists R lists, dicts
     named lists. Unlike reticulate 1.28, integers outside R's integer range
     become doubles (reticulate wraps them around).
     """
-    ri = _session().ri
+    ri = r_session().ri
     if value is None:
         return ri.NULL
     if isinstance(value, (bool, np.bool_)):
         return ri.BoolSexpVector([bool(value)])
     if isinstance(value, (int, np.integer)):
         value = int(value)
-        return (ri.IntSexpVector([value]) if -_INT32_MAX <= value <= _INT32_MAX
+        return (ri.IntSexpVector([value]) if -INT32_MAX <= value <= INT32_MAX
                 else ri.FloatSexpVector([float(value)]))
     if isinstance(value, (float, np.floating)):
         return ri.FloatSexpVector([float(value)])
     if isinstance(value, str):
         return ri.StrSexpVector([value])
     if isinstance(value, dict):
-        out = ri.ListSexpVector([_r_plain(v) for v in value.values()])
-        return _structure(out, names=ri.StrSexpVector([str(k) for k in value]))
+        out = ri.ListSexpVector([r_plain(v) for v in value.values()])
+        return r_structure(out, names=ri.StrSexpVector([str(k) for k in value]))
     if isinstance(value, (list, tuple)):
         kinds = {type(v) for v in value}
         if len(value) and kinds == {bool}:
             return ri.BoolSexpVector(list(value))
-        if len(value) and kinds == {int} and all(-_INT32_MAX <= v <= _INT32_MAX for v in value):
+        if len(value) and kinds == {int} and all(-INT32_MAX <= v <= INT32_MAX for v in value):
             return ri.IntSexpVector(list(value))
         if len(value) and kinds == {float}:
             return ri.FloatSexpVector(list(value))
         if len(value) and kinds == {str}:
             return ri.StrSexpVector(list(value))
-        return ri.ListSexpVector([_r_plain(v) for v in value])
+        return ri.ListSexpVector([r_plain(v) for v in value])
     return ri.StrSexpVector([str(value)])

@@ -15,7 +15,7 @@ import pandas as pd
 from ..core.decisions import argmax_decided, decision_step
 from ..dna.sequences import EncodedSequences
 from .base import MethodResult, top_rows
-from .tables import _first_per_row, _layout, _position_frame, r_friendly, ref_base_categorical
+from .tables import first_per_row, position_frame, r_friendly, ref_base_categorical, sequence_layout
 
 
 def valid_range(inputs: EncodedSequences, row: int) -> tuple[int, int]:
@@ -150,7 +150,7 @@ class OcclusionResult(MethodResult):
         """
         inputs = self.inputs
         sums, counts = self.drop_per_position()
-        layout = _layout(inputs, stitch=True)
+        layout = sequence_layout(inputs, stitch=True)
         s, c = sums.reshape(-1)[layout.cells], counts.reshape(-1)[layout.cells]
         if layout.group is not None:
             s = np.bincount(layout.group, weights=s, minlength=layout.n_rows)
@@ -158,10 +158,10 @@ class OcclusionResult(MethodResult):
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(c > 0, s / np.maximum(c, 1), np.nan)
         vocab = list(inputs.vocabulary)
-        ambiguous = _first_per_row(inputs.ambiguous, layout)
-        ref_codes = _first_per_row(inputs.onehot, layout).argmax(axis=-1)
+        ambiguous = first_per_row(inputs.ambiguous, layout)
+        ref_codes = first_per_row(inputs.onehot, layout).argmax(axis=-1)
         ref_codes[ambiguous] = len(vocab)
-        df = _position_frame(layout, {
+        df = position_frame(layout, {
             "ref_base": ref_base_categorical(ref_codes, vocab),
             "score_sum": mean,
             "n_occlusions": np.rint(c).astype(np.int32),

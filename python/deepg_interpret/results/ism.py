@@ -12,11 +12,11 @@ from ..checks import check_choice
 from ..dna.sequences import EncodedSequences
 from .base import MethodResult, top_rows
 from .tables import (
-    _summary_keys,
     attribution_table,
     per_locus_table,
     r_friendly,
     ref_base_categorical,
+    summary_keys,
 )
 
 
@@ -138,7 +138,7 @@ class ISMResult(MethodResult):
         and ``end`` follow ``seq_id``, and the region is ``region_start``,
         ``region_end``). ``path`` is ``"fast"`` or ``"naive"``.
         """
-        keys = _summary_keys(self.inputs)
+        keys = summary_keys(self.inputs)
         n = len(self.f_reference)
         start, end = self.region
         inside = self.deltas[:, start - 1:end]

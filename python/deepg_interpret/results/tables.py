@@ -55,7 +55,7 @@ class _Layout(NamedTuple):
         return len(self.keys["position"])
 
 
-def _layout(inputs: EncodedSequences, stitch: bool = True) -> _Layout:
+def sequence_layout(inputs: EncodedSequences, stitch: bool = True) -> _Layout:
     """Rows of the position tables of ``inputs``.
 
     Padding (``pad=``, ragged lengths) is left out. Windows of one source sequence
@@ -114,13 +114,13 @@ def _mean_per_row(arr: np.ndarray, layout: _Layout) -> np.ndarray:
     return out.reshape((layout.n_rows,) + values.shape[1:])
 
 
-def _first_per_row(arr: np.ndarray, layout: _Layout) -> np.ndarray:
+def first_per_row(arr: np.ndarray, layout: _Layout) -> np.ndarray:
     """Values per table row from the first window covering it (the input is the same in all)."""
     values = _cell_values(arr, layout)
     return values if layout.first is None else values[layout.first]
 
 
-def _position_frame(layout: _Layout, columns: dict, repeat: int = 1) -> pd.DataFrame:
+def position_frame(layout: _Layout, columns: dict, repeat: int = 1) -> pd.DataFrame:
     """Key columns, ``columns``, then the extra columns; keys and extras repeated ``repeat``x."""
     def rep(v):
         return v if repeat == 1 else np.repeat(v, repeat)
@@ -177,10 +177,10 @@ def attribution_table(attributions: np.ndarray, inputs: EncodedSequences,
     [['seq_1', 1, 1.0, 1], ['seq_1', 2, 1.0, 1], ['seq_1', 3, 2.0, 2], ['seq_1', 4, 2.0, 2]]
     """
     channels = attributions.shape[2]
-    layout = _layout(inputs, stitch)
+    layout = sequence_layout(inputs, stitch)
     scores = _mean_per_row(attributions, layout)
-    observed = _first_per_row((inputs.onehot == 1.0) & ~inputs.ambiguous[:, :, None], layout)
-    df = _position_frame(layout, {
+    observed = first_per_row((inputs.onehot == 1.0) & ~inputs.ambiguous[:, :, None], layout)
+    df = position_frame(layout, {
         "base": pd.Categorical.from_codes(np.tile(np.arange(channels), layout.n_rows),
                                           categories=list(inputs.vocabulary)),
         "score": scores.reshape(-1),
@@ -212,15 +212,15 @@ def per_locus_table(attributions: np.ndarray, inputs: EncodedSequences,
     """
     channels = attributions.shape[2]
     vocab = list(inputs.vocabulary)
-    layout = _layout(inputs, stitch)
+    layout = sequence_layout(inputs, stitch)
     scores = _mean_per_row(attributions, layout)
-    ambiguous = _first_per_row(inputs.ambiguous, layout)
-    ref_codes = _first_per_row(inputs.onehot, layout).argmax(axis=-1)
+    ambiguous = first_per_row(inputs.ambiguous, layout)
+    ref_codes = first_per_row(inputs.onehot, layout).argmax(axis=-1)
     ref_codes[ambiguous] = channels  # -> "N"
     score_ref = np.take_along_axis(scores, np.minimum(ref_codes, channels - 1)[:, None],
                                    axis=-1)[:, 0]
     score_ref[ambiguous] = np.nan
-    df = _position_frame(layout, {
+    df = position_frame(layout, {
         "ref_base": ref_base_categorical(ref_codes, vocab),
         "score_sum": scores.sum(axis=-1),
         "score_abs_sum": np.abs(scores).sum(axis=-1),
@@ -237,7 +237,7 @@ def _max_codes(scores: np.ndarray) -> np.ndarray:
     return argmax_decided(scores, decision_step(scores), axis=-1)
 
 
-def _summary_keys(ids) -> dict:
+def summary_keys(ids) -> dict:
     """``seq_id`` per forward pass; for windows also ``window, start, end``."""
     if not isinstance(ids, EncodedSequences):
         return {"seq_id": list(ids)}
@@ -269,7 +269,7 @@ def ig_summary_table(seq_ids, target: int, baseline: str, steps: int, f_input, f
     f_baseline = np.asarray(f_baseline, dtype=np.float64)
     ig_sum = np.asarray(ig_sum, dtype=np.float64)
     df = pd.DataFrame({
-        **_summary_keys(seq_ids),
+        **summary_keys(seq_ids),
         "target": np.full(len(f_input), target, dtype=np.int32),
         "baseline": baseline,
         "steps": np.full(len(f_input), steps, dtype=np.int32),
@@ -289,7 +289,7 @@ def attribution_summary_table(seq_ids, target: int, f_input, score_sum,
     """
     f_input = np.asarray(f_input, dtype=np.float64)
     df = pd.DataFrame({
-        **_summary_keys(seq_ids),
+        **summary_keys(seq_ids),
         "target": np.full(len(f_input), target, dtype=np.int32),
         "f_input": f_input,
         "score_sum": np.asarray(score_sum, dtype=np.float64),

@@ -58,18 +58,18 @@ from ..checks import (
     package_version,
     seed_setting,
 )
-from ..dna.alphabet import IUPAC_CODES, _codes_to_strings
+from ..dna.alphabet import IUPAC_CODES, codes_to_strings
 from ..dna.backgrounds import MarkovModel, fit_markov, iid_background, kmer_frequencies
 from ..dna.backgrounds.sampler import background_sampler
 from ..dna.motifs import (
     MOTIF_PRESETS,
     Motif,
     MotifSpec,
-    _resolve_motifs,
     make_motif,
     motif_entropy,
     motif_summary,
     pwm_information_content,
+    resolve_motifs,
 )
 from ..errors import ArgumentTypeError, InputError, SequenceError
 from ..io.datasets import TRUTH_COLUMNS, SyntheticDataset, read_truth, write_truth
@@ -226,7 +226,7 @@ def simulate_motifs(
     length = check_int(length, "length", 1)
     share = check_fraction(share, "share")
     rng = as_generator(seed)
-    motifs = _resolve_motifs(motif)
+    motifs = resolve_motifs(motif)
     widths_m = np.array([m.width for m in motifs], dtype=np.int64)
     w_max = int(widths_m.max())
     if w_max > length:
@@ -315,7 +315,7 @@ def simulate_motifs(
     )
     truth.attrs = {"settings": settings}
     return SyntheticDataset(
-        sequences=_codes_to_strings(codes),
+        sequences=codes_to_strings(codes),
         seq_ids=seq_ids,
         labels=labels,
         label_names=label_names,

@@ -26,80 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentTypeError, InputError, ModelError
+from ..errors import ArgumentTypeError, InputError
+from ..model.keras_backend import resolve_backend
 from .training import recalibrate_batch_norm, train_model
 
-BACKENDS = ("auto", "keras3", "tf_keras")
 SOLVERS = ("adam", "adagrad", "rmsprop", "sgd")
 ACTIVATIONS = ("softmax", "sigmoid")
 PADDINGS = ("same", "valid", "causal")
-
-
-# --------------------------------------------------------------------------- backends
-def _keras_major(module) -> int:
-    try:
-        return int(str(module.__version__).split(".")[0])
-    except (AttributeError, ValueError):
-        return 0
-
-
-def resolve_backend(backend: str = "auto"):
-    """Return the Keras module for ``backend`` and the backend's canonical name.
-
-    Parameters
-    ----------
-    backend : {"auto", "keras3", "tf_keras"}
-        ``"keras3"`` needs Keras 3 (TensorFlow >= 2.16). ``"tf_keras"`` uses Keras 2:
-        the ``tf_keras`` package, or ``keras`` itself where that is Keras 2
-        (TensorFlow <= 2.15). ``"auto"`` takes Keras 3 where it is installed, else Keras 2.
-        Default is ``"auto"``.
-
-    Returns
-    -------
-    tuple
-        ``(keras_module, name)`` with ``name`` in ``{"keras3", "tf_keras"}``.
-
-    Examples
-    --------
-    >>> keras_module, name = resolve_backend("auto")
-    >>> name in ("keras3", "tf_keras")
-    True
-    """
-    if not isinstance(backend, str) or backend not in BACKENDS:
-        raise InputError(
-            f"`backend` must be one of {BACKENDS}, got {backend!r}; pass backend='keras3' "
-            "for Keras 3 or backend='tf_keras' for Keras 2 (legacy HDF5 checkpoints)."
-        )
-    try:
-        import keras
-    except ImportError:  # pragma: no cover - TensorFlow installs always bring keras
-        keras = None
-    major = _keras_major(keras) if keras is not None else 0
-    if backend in ("auto", "keras3"):
-        if major >= 3:
-            return keras, "keras3"
-        if backend == "keras3":
-            import tensorflow as tf
-
-            raise ModelError(
-                f"`backend='keras3'` needs Keras 3, but the installed keras is "
-                f"{getattr(keras, '__version__', 'missing')} (TensorFlow {tf.__version__}); "
-                "pass backend='tf_keras' to build a Keras 2 model, or install "
-                "TensorFlow >= 2.16 for Keras 3."
-            )
-    try:
-        import tf_keras
-
-        return tf_keras, "tf_keras"
-    except ImportError:
-        pass
-    if major == 2:  # TensorFlow <= 2.15 without tf_keras: keras itself is Keras 2
-        return keras, "tf_keras"
-    raise ModelError(
-        "`backend='tf_keras'` needs Keras 2, but neither the `tf_keras` package nor a "
-        "Keras 2 `keras` is installed; install it with `pip install tf_keras` "
-        "(same minor version as tensorflow)."
-    )
 
 
 # --------------------------------------------------------------------------- validation

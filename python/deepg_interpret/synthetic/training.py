@@ -17,6 +17,7 @@ import warnings
 import numpy as np
 
 from ..errors import DeepGInterpretWarning, InputError, ModelError, ShapeError
+from ..model.keras_backend import keras_module_of
 
 
 def _labels_to_targets(y, n_outputs: int, name: str) -> np.ndarray:
@@ -283,16 +284,8 @@ def _chance_margin(majority: float, n: int) -> float:
 
 
 def _backend_of(model):
-    module = type(model).__module__
-    if module.startswith("tf_keras"):
-        # imported here: reference_models re-exports this module's functions
-        from .reference_models import resolve_backend
-
-        return resolve_backend("tf_keras")[0]
-    if module.startswith("keras"):
-        import keras
-
-        return keras
+    if type(model).__module__.split(".")[0] in ("keras", "tf_keras"):
+        return keras_module_of(model)
     raise ModelError(
         f"`model` must be a compiled Keras model (keras or tf_keras), got {type(model).__name__}."
     )

@@ -20,7 +20,7 @@ import numpy as np
 
 from ...checks import as_generator, check_fraction, check_int
 from ...errors import ArgumentTypeError, BaselineError, InputError, SequenceError
-from ..alphabet import BASES, INVALID_CODE, _codes_to_strings
+from ..alphabet import BASES, INVALID_CODE, codes_to_strings
 from ..sequences import DNA_VOCABULARY
 from .onehot import check_count, check_onehot
 
@@ -170,7 +170,7 @@ def iid_background(
     length = check_int(length, "length", 1)
     p = base_probs(probs, gc)
     codes = sample_iid_codes(as_generator(seed), n, length, p)
-    return codes if return_codes else _codes_to_strings(codes)
+    return codes if return_codes else codes_to_strings(codes)
 
 
 # --------------------------------------------------------------------------- GC-matched

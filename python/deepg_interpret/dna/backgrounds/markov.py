@@ -32,7 +32,7 @@ from ...errors import (
     SequenceError,
     ShapeError,
 )
-from ..alphabet import INVALID_CODE, _codes_to_strings, _sequence_to_codes
+from ..alphabet import INVALID_CODE, codes_to_strings, sequence_to_codes
 from ..fasta import looks_like_path, read_fasta
 from .iid import CHUNK_ELEMENTS, inner_cdf
 
@@ -89,7 +89,7 @@ def _source_sequences(source: Any, arg: str) -> tuple[list[str], str]:
 def _concat_codes(sequences: Sequence[str]) -> np.ndarray:
     """Codes of several sequences joined by an invalid separator, so no k-mer spans two."""
     joined = "\0".join(sequences)  # NUL maps to 255 like any non-ACGT character
-    return _sequence_to_codes(joined)
+    return sequence_to_codes(joined)
 
 
 def kmer_frequencies(sequences: str | Sequence[str], k: int) -> np.ndarray:
@@ -240,7 +240,7 @@ class MarkovModel:
             n_blocks = -(-length // block_length)
             blocks = self._sample_codes(rng, n * n_blocks, block_length)
             codes = np.ascontiguousarray(blocks.reshape(n, n_blocks * block_length)[:, :length])
-        return codes if return_codes else _codes_to_strings(codes)
+        return codes if return_codes else codes_to_strings(codes)
 
     def _sample_codes(self, rng: np.random.Generator, n: int, length: int) -> np.ndarray:
         k = self.order

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ...checks import check_int
-from ...dna.alphabet import BASES, INVALID_CODE, IUPAC_CODES, _codes_to_onehot
+from ...dna.alphabet import BASES, INVALID_CODE, IUPAC_CODES, codes_to_onehot
 from ...dna.backgrounds import MarkovModel, background_sampler, dinuc_shuffle, shuffle_positions
 from ...dna.backgrounds.profile import position_profile, sample_profile_codes
 from ...dna.fasta import is_fasta_name
@@ -154,7 +154,7 @@ def make_pattern(spec: Any, arg: str = "patterns", name: str | None = None) -> P
 
 def onehot_of_codes(codes: np.ndarray) -> np.ndarray:
     """uint8 codes (..., w) -> float32 one-hot (..., w, 4); 255 -> all-zero rows."""
-    return _codes_to_onehot(codes)
+    return codes_to_onehot(codes)
 
 
 # --------------------------------------------------------------------------- backgrounds
