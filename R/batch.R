@@ -113,7 +113,7 @@ dgi_run_batch <- function(samples, model, out, method = "integrated_gradients", 
   settings$target <- batch_target(target)
   if (!is.null(class_names)) settings$class_names <- as.list(as.character(class_names))
   eng <- dgi_engine()
-  batch <- reticulate::import("deepg_interpret.batch", convert = FALSE)
+  batch <- py_engine()
   kwargs <- list(
     samples = batch_samples(samples), model = normalizePath(path.expand(model), mustWork = FALSE),
     method = method, out = normalizePath(path.expand(out), mustWork = FALSE),
@@ -173,7 +173,7 @@ dgi_read_batch <- function(out, table = NULL, samples = NULL,
                   hint = "Install it with {.code install.packages(\"arrow\")} or use reader = \"engine\".")
   }
   eng <- dgi_engine()
-  batch <- reticulate::import("deepg_interpret.batch", convert = FALSE)
+  batch <- py_engine()
   out <- normalizePath(path.expand(out), mustWork = FALSE)
   py_samples <- if (is.null(samples)) NULL else as.list(as.character(samples))
   if (reader == "engine" || identical(table, "status")) {
@@ -184,7 +184,7 @@ dgi_read_batch <- function(out, table = NULL, samples = NULL,
   }
   # arrow: the engine says which samples are finished (the run manifest), arrow reads them
   status <- dgi_frame(dgi_py_call(batch$batch_status, list(out = out), arg_map = c(InputError = "out")))
-  run <- reticulate::py_to_r(dgi_py_call(batch$store$BatchStore(out)$load, list()))
+  run <- reticulate::py_to_r(dgi_py_call(py_bridge()$batch_run_manifest, list(out = out)))
   table <- table %||% as.character(unlist(run$tables))[1]
   done <- status[status$status == "done", , drop = FALSE]
   if (!is.null(samples)) done <- done[done$sample_id %in% samples, , drop = FALSE]

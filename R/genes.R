@@ -53,7 +53,7 @@ dgi_gene_scores <- function(per_locus, annotation, score = "score_sum", rank_by 
   smooth <- as_count(smooth, "smooth", null_ok = TRUE)
   check_flag(noncoding, "noncoding")
   eng <- dgi_engine()
-  genes <- reticulate::import("deepg_interpret.methods.genes", convert = FALSE)
+  genes <- py_engine()
   lengths <- NULL
   if (!is.null(sequence_lengths)) {
     if (!is.numeric(sequence_lengths) || is.null(names(sequence_lengths))) {
@@ -135,7 +135,7 @@ dgi_gene_set_test <- function(genes, sets, score = "score_mean", n_permutations 
     if (length(s) == 1L && !inherits(s, "AsIs")) s else as.list(unclass(s))
   })
   eng <- dgi_engine()
-  py_genes <- reticulate::import("deepg_interpret.methods.genes", convert = FALSE)
+  py_genes <- py_engine()
   kwargs <- list(gene_table = r_frame(unfactor(genes)),
                  sets = reticulate::py_dict(as.list(names(sets)), specs),
                  score = score, n_permutations = n_permutations, seed = seed,

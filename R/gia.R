@@ -229,7 +229,7 @@ gia_run <- function(fn, model, target, args, background = "iid", n_backgrounds =
                    batch_size = as_count(batch_size, "batch_size", null_ok = TRUE, call = call),
                    progress = progress))
   kwargs <- kwargs[!vapply(kwargs, is.null, TRUE)]
-  gia <- reticulate::import("deepg_interpret.methods.gia", convert = FALSE)
+  gia <- py_engine()$gia
   result <- dgi_py_call(gia[[fn]], kwargs, arg_map = GIA_ARG_MAP, call = call)
   tables <- as.character(unlist(reticulate::py_to_r(result$TABLES)))
   table <- as_choice(table, c(tables, "all"), "table", call = call)

@@ -147,8 +147,7 @@ as_gene_frame <- function(genes, call = rlang::caller_env()) {
     return(as.data.frame(genes))
   }
   eng <- dgi_engine()
-  ann <- reticulate::import("deepg_interpret.io.annotations", convert = FALSE)
-  out <- dgi_py_call(ann$as_annotation, list(annotation = as_annotation_arg(genes, "genes", call)),
+  out <- dgi_py_call(py_bridge()$annotation_table, list(annotation = as_annotation_arg(genes, "genes", call)),
                      arg_map = c(InputError = "genes", ArgumentTypeError = "genes"), call = call)
   dgi_frame(out)
 }
@@ -164,8 +163,7 @@ gene_set_mask_r <- function(genes, highlight, call = rlang::caller_env()) {
     if (!col %in% names(genes)) genes[[col]] <- ""
   }
   eng <- dgi_engine()
-  py_genes <- reticulate::import("deepg_interpret.methods.genes", convert = FALSE)
-  mask <- dgi_py_call(py_genes$gene_set_mask,
+  mask <- dgi_py_call(py_bridge()$gene_set_mask,
                       list(gene_table = r_frame(unfactor(genes[c("gene_id", "name", "product")])),
                            spec = spec),
                       arg_map = c(InputError = "highlight", ArgumentTypeError = "highlight"),

@@ -4,6 +4,16 @@
 
 BRIDGE_MODULE <- "deepg_interpret.r_bridge"
 
+# The engine's public API, unconverted (what R calls beyond the bridge: run_batch,
+# gene_scores, gia, synthetic, tables, ...). R imports no other engine module.
+py_engine <- function() {
+  if (is.null(.dgi$py_engine)) {
+    dgi_engine()
+    .dgi$py_engine <- reticulate::import("deepg_interpret", convert = FALSE)
+  }
+  .dgi$py_engine
+}
+
 # The bridge module, unconverted (its functions return Python objects). It is
 # part of the engine: without the engine only py_versions_fallback() works.
 py_bridge <- function() {
@@ -61,13 +71,13 @@ py_versions_fallback <- function() {
 # or the environment variable DEEPG_INTERPRET_QUIET=1. Engines without the hook: nothing.
 register_device_reporter <- function() {
   .dgi$device_reporter <- FALSE
-  runtime <- tryCatch(reticulate::import("deepg_interpret.model.tf_runtime", convert = FALSE),
-                      error = function(e) NULL)
-  if (is.null(runtime) || !reticulate::py_has_attr(runtime, "set_reporter")) {
+  bridge <- tryCatch(reticulate::import(BRIDGE_MODULE, convert = FALSE),
+                     error = function(e) NULL)
+  if (is.null(bridge) || !reticulate::py_has_attr(bridge, "set_device_reporter")) {
     return(invisible(FALSE))
   }
   ok <- tryCatch({
-    runtime$set_reporter(reticulate::py_func(dgi_report_device))
+    bridge$set_device_reporter(reticulate::py_func(dgi_report_device))
     TRUE
   }, error = function(e) FALSE)
   .dgi$device_reporter <- ok

@@ -88,7 +88,7 @@ dgi_simulate_motifs <- function(n = 10000, length = 600, motif = "high", share =
   motif <- as_motif(motif)
 
   eng <- dgi_engine()
-  synthetic <- reticulate::import("deepg_interpret.synthetic", convert = FALSE)
+  synthetic <- py_engine()$synthetic
   kwargs <- list(
     n = n, length = length, motif = motif, share = share, position = position,
     n_copies = n_copies, recur_every = recur_every, recur_jitter = recur_jitter,
@@ -213,7 +213,7 @@ dgi_score_explanations <- function(x, truth, score = "score_sum", method = "ig",
   method <- check_string(method, "method")
   k <- as_count(k, "k", null_ok = TRUE)
   eng <- dgi_engine()
-  evaluate <- reticulate::import("deepg_interpret.analysis.evaluate", convert = FALSE)
+  evaluate <- py_engine()$evaluate
   res <- dgi_py_call(
     evaluate$score_explanations,
     list(scores = r_frame(x), truth = r_frame(truth), score = score, method = method, k = k),

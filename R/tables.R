@@ -48,7 +48,7 @@ dgi_attribution_table <- function(scores, input_seq = NULL, seq_id = NULL, start
     x <- py_helpers()$numpy_float32(x)
   }
   eng <- dgi_engine()
-  tables <- reticulate::import("deepg_interpret.results.tables", convert = FALSE)
+  tables <- py_engine()$tables
   df <- dgi_py_call(tables$attribution_table_from_array,
                     list(scores = reticulate::r_to_py(scores), onehot = x,
                          seq_ids = as.list(seq_id), start = start,
@@ -97,7 +97,7 @@ dgi_per_locus <- function(x) {
   cols <- intersect(c("seq_id", "window", "position", "base", "score", "observed", "member",
                       "member_position", "n_windows"), names(x))
   eng <- dgi_engine()
-  tables <- reticulate::import("deepg_interpret.results.tables", convert = FALSE)
+  tables <- py_engine()$tables
   df <- dgi_py_call(tables$per_locus_from_attribution, list(table = r_frame(x[cols])),
                     arg_map = c(InputError = "x"))
   out <- dgi_frame(df)
@@ -129,7 +129,7 @@ dgi_rolling_mean <- function(x, k = 50, center = TRUE) {
   check_flag(center, "center")
   if (!length(x)) return(numeric())
   eng <- dgi_engine()
-  summaries <- reticulate::import("deepg_interpret.core.summaries", convert = FALSE)
+  summaries <- py_engine()
   values <- reticulate::r_to_py(array(as.double(x))) # 1-D, also for one value
   out <- dgi_py_call(summaries$rolling_mean, list(values = values, k = k, center = center),
                      arg_map = c(InputError = "k", ShapeError = "x", ArgumentTypeError = "x"))

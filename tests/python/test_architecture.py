@@ -194,3 +194,16 @@ def test_every_public_method_is_registered():
         assert isinstance(spec.result_type, type), spec.name
         if issubclass(spec.result_type, MethodResult):
             assert spec.tables, spec.name
+
+
+def test_r_imports_only_the_public_api_and_the_bridge():
+    import re
+
+    r_dir = PACKAGE.parents[1] / "R"
+    allowed = {"deepg_interpret", "deepg_interpret.r_bridge"}
+    found = {}
+    for path in sorted(r_dir.glob("*.R")):
+        for name in re.findall(r"['\"](deepg_interpret[\w.]*)['\"]", path.read_text()):
+            found.setdefault(name, []).append(path.name)
+    assert set(found) <= allowed, {k: v for k, v in found.items() if k not in allowed}
+    assert "deepg_interpret.r_bridge" in found

@@ -26,7 +26,8 @@ test_that("a registered toy method runs from R through its thin wrapper", {
   model <- keras$Sequential(list(keras$Input(shape = c(12L, 4L)), keras$layers$Flatten(),
                                  keras$layers$Dense(1L)))
   np <- reticulate::import("numpy", convert = FALSE)
-  model$layers[[1]]$set_weights(list(np$array(matrix(t(w), ncol = 1), dtype = "float32"),
+  dense <- model$layers[[length(model$layers)]]
+  dense$set_weights(list(np$array(matrix(t(w), ncol = 1), dtype = "float32"),
                                      np$array(0.5, dtype = "float32")$reshape(1L)))
   dna <- c(s1 = "ACGTACGTACGT", s2 = "TTGACCATGCAA")
 

@@ -448,6 +448,39 @@ def read_model(path, loader="auto", custom_objects=None):
     return model
 
 
-__all__ = ["call", "plain", "frame_columns", "frame_from_r", "versions", "is_keras_model", "numpy_float32",
+# ---------------------------------------------------------------- engine parts R needs
+# R imports only `deepg_interpret` (the public API) and this module; what R needs that
+# is not public API gets one function here, so that no R file names an internal path.
+
+def annotation_table(annotation, *, sequence_lengths: dict | None = None, types=None):
+    """A GFF/Prokka path or a gene data frame as the engine's gene table (one row per feature)."""
+    from ..io.annotations import as_annotation
+
+    return as_annotation(annotation, sequence_lengths=sequence_lengths, types=types)
+
+
+def gene_set_mask(gene_table, spec, label: str = "set"):
+    """Which rows of ``gene_table`` a gene set (product pattern or gene ids) selects."""
+    from ..methods.genes import gene_set_mask as mask
+
+    return mask(gene_table, spec, label=label)
+
+
+def batch_run_manifest(out) -> dict:
+    """The run manifest of the batch folder ``out`` (settings, tables, samples)."""
+    from ..batch.store import BatchStore
+
+    return BatchStore(out).load()
+
+
+def set_device_reporter(reporter) -> None:
+    """Route the one-line device report (CPU/GPU at first TensorFlow use) to ``reporter``."""
+    from ..model.tf_runtime import set_reporter
+
+    set_reporter(reporter)
+
+
+__all__ = ["annotation_table", "gene_set_mask", "batch_run_manifest", "set_device_reporter",
+           "call", "plain", "frame_columns", "frame_from_r", "versions", "is_keras_model", "numpy_float32",
            "to_numpy", "method_names", "method_info", "method_function", "result_tables",
            "model_inputs", "read_model"]
