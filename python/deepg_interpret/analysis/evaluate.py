@@ -30,7 +30,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..core.decisions import decision_keys, decision_step, order_decided
+from ..core.decisions import decision_step, order_decided
+from ..core.summaries import match_percent
 from ..errors import ArgumentTypeError, InputError, ShapeError
 
 METRICS = ("auroc", "auprc", "top_k_hit_rate", "avg_match_percent")
@@ -96,55 +97,6 @@ def locus_metrics(scores, mask, *, k: int | None = None) -> dict:
         "auprc": auprc,
         "top_k_hit_rate": hit,
     }
-
-
-def match_percent(attributions, true_base, mask) -> float:
-    """Avg.Match%: percentage of masked positions whose highest-scoring base is the true base.
-
-    Parameters
-    ----------
-    attributions : array_like, shape (L, C)
-        Attribution per position and base.
-    true_base : array_like of int, shape (L,)
-        Index of the true base per position (``-1`` = unknown, e.g. ``N``; counts as a miss).
-    mask : array_like of bool, shape (L,)
-        Positions to score (the motif).
-
-    Returns
-    -------
-    float
-        0-100, or NaN if the mask is empty. A tie for the highest score counts as a miss
-        (with a zero baseline the unobserved bases all get exactly 0, and a motif base
-        with a negative score must not "match" by tie-breaking).
-
-    Examples
-    --------
-    >>> a = np.array([[0.5, 0, 0, 0], [0, 0, 0.2, 0.9]])
-    >>> match_percent(a, [0, 2], [True, True])
-    50.0
-    """
-    a = np.asarray(attributions, dtype="float64")
-    t = np.asarray(true_base, dtype="int64").ravel()
-    m = np.asarray(mask, dtype=bool).ravel()
-    if a.ndim != 2 or a.shape[0] != t.size or t.size != m.size:
-        raise ShapeError(
-            f"`attributions` must be (L, C) with L = len(true_base) = len(mask); got "
-            f"{a.shape}, {t.size} and {m.size}."
-        )
-    if not m.any():
-        return float("nan")
-    a, t = a[m], t[m]
-    # Bases are compared on the decision grid of the largest score (core.decisions), so a
-    # near-tie that float noise could break either way counts as a tie on every machine.
-    a = decision_keys(a, decision_step(a))
-    best = a.max(axis=1)
-    known = t >= 0
-    hit = np.zeros(t.size, dtype=bool)
-    rows = np.flatnonzero(known)
-    true_score = a[rows, t[rows]]
-    unique_max = (a[rows] == best[rows, None]).sum(axis=1) == 1
-    hit[rows] = (true_score == best[rows]) & unique_max
-    return float(100.0 * hit.mean())
 
 
 # --------------------------------------------------------------------------- input handling

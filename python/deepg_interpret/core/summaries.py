@@ -1,7 +1,8 @@
 """Summaries of per-locus attribution scores (the poster's figures and numbers).
 
 - :func:`rolling_mean`: the smoothed line over a per-locus score track.
-- :func:`avg_match_percent`: how often the top-scoring base is the motif base.
+- :func:`avg_match_percent` and :func:`match_percent` (Avg.Match%, the one definition):
+  how often the top-scoring base is the motif base, compared on the decision grid.
 - :func:`quantile_position`: where an interval (gene, motif) ranks among all windows
   of the same length.
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ArgumentTypeError, InputError, SequenceError, ShapeError
+from .decisions import decision_keys, decision_step
 
 _DNA = "ACGT"
 _STATS = ("mean", "sum", "max")
@@ -148,11 +150,56 @@ def avg_match_percent(attributions, motif, start) -> float:
     if not np.isfinite(window).all():
         raise InputError("`attributions` has NaN or infinite values inside the motif.")
     truth = np.array([_DNA.index(c) for c in motif_up if c != "N"])
-    true_score = window[np.arange(truth.size), truth]
-    others = window.copy()
-    others[np.arange(truth.size), truth] = -np.inf
-    matches = true_score > others.max(axis=1)
-    return float(100.0 * matches.mean())
+    return match_percent(window, truth, np.ones(truth.size, dtype=bool))
+
+
+def match_percent(attributions, true_base, mask) -> float:
+    """Avg.Match%: percentage of masked positions whose highest-scoring base is the true base.
+
+    Parameters
+    ----------
+    attributions : array_like, shape (L, C)
+        Attribution per position and base.
+    true_base : array_like of int, shape (L,)
+        Index of the true base per position (``-1`` = unknown, e.g. ``N``; counts as a miss).
+    mask : array_like of bool, shape (L,)
+        Positions to score (the motif).
+
+    Returns
+    -------
+    float
+        0-100, or NaN if the mask is empty. A tie for the highest score counts as a miss
+        (with a zero baseline the unobserved bases all get exactly 0, and a motif base
+        with a negative score must not "match" by tie-breaking).
+
+    Examples
+    --------
+    >>> a = np.array([[0.5, 0, 0, 0], [0, 0, 0.2, 0.9]])
+    >>> match_percent(a, [0, 2], [True, True])
+    50.0
+    """
+    a = np.asarray(attributions, dtype="float64")
+    t = np.asarray(true_base, dtype="int64").ravel()
+    m = np.asarray(mask, dtype=bool).ravel()
+    if a.ndim != 2 or a.shape[0] != t.size or t.size != m.size:
+        raise ShapeError(
+            f"`attributions` must be (L, C) with L = len(true_base) = len(mask); got "
+            f"{a.shape}, {t.size} and {m.size}."
+        )
+    if not m.any():
+        return float("nan")
+    a, t = a[m], t[m]
+    # Bases are compared on the decision grid of the largest score (core.decisions), so a
+    # near-tie that float noise could break either way counts as a tie on every machine.
+    a = decision_keys(a, decision_step(a))
+    best = a.max(axis=1)
+    known = t >= 0
+    hit = np.zeros(t.size, dtype=bool)
+    rows = np.flatnonzero(known)
+    true_score = a[rows, t[rows]]
+    unique_max = (a[rows] == best[rows, None]).sum(axis=1) == 1
+    hit[rows] = (true_score == best[rows]) & unique_max
+    return float(100.0 * hit.mean())
 
 
 def _window_max(arr: np.ndarray, w: int) -> np.ndarray:
@@ -246,4 +293,5 @@ def benjamini_hochberg(p_values) -> np.ndarray:
     return out
 
 
-__all__ = ["benjamini_hochberg", "rolling_mean", "avg_match_percent", "quantile_position"]
+__all__ = ["benjamini_hochberg", "rolling_mean", "avg_match_percent", "match_percent",
+           "quantile_position"]
