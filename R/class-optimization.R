@@ -65,9 +65,11 @@ dgi_class_optimization <- function(model, target, length = NULL, flanks = NULL, 
   width <- as_count(width, "width", null_ok = TRUE)
   for (arg in c("l2", "entropy", "pseudocount")) check_non_negative(get(arg), arg)
   for (arg in c("learning_rate", "temperature")) check_non_negative(get(arg), arg, strict = TRUE)
-  parametrization <- as_choice(parametrization, c("l2", "softmax", "gumbel_softmax"),
+  parametrization <- as_choice(parametrization,
+                               registry_choices("class_optimization", "parametrization"),
                                "parametrization")
-  objective <- as_choice(objective, c("logit", "probability"), "objective")
+  objective <- as_choice(objective, registry_choices("class_optimization", "objective"),
+                         "objective")
   check_flag(progress, "progress")
   flanks <- as_chr(flanks)
   start <- as_chr(start)

@@ -159,15 +159,16 @@ dgi_evolutionary_erasure <- function(model, sequence, target, segment_length, n_
   generations <- as_count(generations, "generations", min = 0L, null_ok = TRUE)
   restarts <- as_count(restarts, "restarts")
   n_null <- as_count(n_null, "n_null", min = 0L)
-  selection <- as_choice(selection, c("tournament", "rank"), "selection")
-  baseline <- as_choice(baseline, c("zero", "uniform"), "baseline",
+  selection <- as_choice(selection, registry_choices("evolutionary_erasure", "selection"),
+                         "selection")
+  baseline <- as_choice(baseline, registry_choices("evolutionary_erasure", "baseline"), "baseline",
                         aliases = ARG_ALIASES$baseline)
   seed <- as_count(seed, "seed", min = 0L, null_ok = TRUE) %||%
     sample.int(.Machine$integer.max, 1L)
   checkpoint <- check_string(checkpoint, "checkpoint", null_ok = TRUE)
   batch_size <- as_count(batch_size, "batch_size", null_ok = TRUE)
   memory_budget <- as_memory_budget(memory_budget)
-  table <- as_choice(table, c("segments", "history", "summary", "null", "all"), "table")
+  table <- as_choice(table, c(method_info("evolutionary_erasure")$tables, "all"), "table")
 
   adapter <- as_adapter(model, output = output, class_names = class_names)
   info <- adapter_info(adapter)

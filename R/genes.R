@@ -48,8 +48,7 @@ dgi_gene_scores <- function(per_locus, annotation, score = "score_sum", rank_by 
   per_locus <- pick_table(per_locus, "per_locus")
   check_table(per_locus, c("seq_id", "position"), "per_locus")
   score <- check_string(score, "score")
-  rank_by <- as_choice(rank_by, c("score_mean", "score_sum", "score_max", "score_abs_mean"),
-                       "rank_by")
+  rank_by <- as_choice(rank_by, registry_choices("gene_scores", "rank_by"), "rank_by")
   smooth <- as_count(smooth, "smooth", null_ok = TRUE)
   check_flag(noncoding, "noncoding")
   eng <- dgi_engine()

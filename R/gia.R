@@ -215,7 +215,7 @@ gia_run <- function(fn, model, target, args, background = "iid", n_backgrounds =
   table <- check_string(table, "table", call = call)
   seed <- as_count(seed, "seed", min = 0L, null_ok = TRUE, call = call) %||%
     sample.int(.Machine$integer.max, 1L)
-  if (!is.null(output)) output <- as_choice(output, c("probability", "logit"), "output",
+  if (!is.null(output)) output <- as_choice(output, registry_choices("global_importance", "output"), "output",
                                             aliases = ARG_ALIASES$output, call = call)
   adapter <- as_adapter(model, output = output, class_names = class_names, call = call)
   info <- adapter_info(adapter)

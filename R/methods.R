@@ -52,6 +52,12 @@ dgi_methods <- function() {
   )
 }
 
+# Allowed values of a method's choice argument, from the engine's registry (never
+# retyped here, so R and the engine cannot disagree).
+registry_choices <- function(method, arg, call = rlang::caller_env()) {
+  method_info(method, call = call)$choices[[arg]]
+}
+
 # The registry entry of `name` as an R list (cached per session): name,
 # r_wrapper, summary, tables (character), choices (named list of character).
 method_info <- function(name, arg = "name", call = rlang::caller_env()) {

@@ -291,15 +291,14 @@ METHODS: dict[str, MethodSpec] = {spec.name: spec for spec in (
         r_wrapper="dgi_gene_scores", table_names=("genes",),
         summary="Which genes carry the attribution (per-base scores summed per gene)?",
         kind="aggregation", inputs=("per_locus", "annotation"),
-        options=options_from_signature(gene_scores, choices={
-            "score": RANK_STATISTICS, "rank_by": RANK_STATISTICS}),
+        options=options_from_signature(gene_scores, choices={"rank_by": RANK_STATISTICS}),
     ),
     MethodSpec(
         name="gene_set_test", function=gene_set_test, result_type=pd.DataFrame,
         r_wrapper="dgi_gene_set_test", table_names=("gene_sets",),
         summary="Do the genes of a set score higher than length-matched others?",
         kind="aggregation", inputs=("gene_table", "sets"),
-        options=options_from_signature(gene_set_test, choices={"score": RANK_STATISTICS}),
+        options=options_from_signature(gene_set_test),
     ),
 )}
 
