@@ -126,10 +126,30 @@ class Motif:
         }
         for k in (1, 2, 3):
             out[f"entropy_k{k}"] = _entropy_of_probs(self.probs, k) if k <= self.width else None
-        out["information_content"] = _information_content(self.probs)
+        out["information_content"] = _total_information(self.probs)
         if self.kind == "pwm":
             out["pwm"] = self.probs.tolist()
         return out
+
+
+def check_iupac(upper: str, text: str, arg: str, note: str) -> None:
+    """Raise :class:`SequenceError` unless every letter of ``upper`` is an IUPAC code.
+
+    ``text`` is the string as the user passed it (quoted in the message) and ``note``
+    follows the list of allowed codes (what ``N`` means there, other accepted values).
+
+    Examples
+    --------
+    >>> check_iupac("TATRAT", "tatrat", "motif", "(N = any base)")
+    """
+    bad = [(i + 1, c) for i, c in enumerate(upper) if c not in IUPAC_CODES]
+    if bad:
+        pos, char = bad[0]
+        raise SequenceError(
+            f"`{arg}` = {text!r} has {len(bad)} character(s) that are not IUPAC nucleotide codes, "
+            f"the first {char!r} at position {pos}; allowed are {''.join(IUPAC_CODES)} "
+            f"{note}. Remove or replace it."
+        )
 
 
 def _motif_from_string(text: str, arg: str, name: str | None) -> Motif:
@@ -142,14 +162,7 @@ def _motif_from_string(text: str, arg: str, name: str | None) -> Motif:
             f"array (w, 4), or a preset name ({', '.join(MOTIF_PRESETS)})."
         )
     upper = text.upper()
-    bad = [(i + 1, c) for i, c in enumerate(upper) if c not in IUPAC_CODES]
-    if bad:
-        pos, char = bad[0]
-        raise SequenceError(
-            f"`{arg}` = {text!r} has {len(bad)} character(s) that are not IUPAC nucleotide codes, "
-            f"the first {char!r} at position {pos}; allowed are {''.join(IUPAC_CODES)} "
-            f"(N = any base) or a preset name ({', '.join(MOTIF_PRESETS)}). Remove or replace it."
-        )
+    check_iupac(upper, text, arg, f"(N = any base) or a preset name ({', '.join(MOTIF_PRESETS)})")
     probs = np.zeros((len(upper), 4))
     for i, c in enumerate(upper):  # once per motif position, not per planted base
         allowed = [BASES.index(b) for b in IUPAC_CODES[c]]
@@ -249,9 +262,21 @@ def _entropy_of_probs(probs: np.ndarray, k: int) -> float:
     return _entropy(joint.mean(axis=0))
 
 
-def _information_content(probs: np.ndarray) -> float:
-    rows = np.where(probs > 0, probs * np.log2(np.where(probs > 0, probs, 1.0)), 0.0)
-    return float((2.0 + rows.sum(axis=1)).sum()) + 0.0
+def information_content(pwm: np.ndarray) -> np.ndarray:
+    """Bits per position: ``log2(C) - H_i`` against a uniform background.
+
+    Examples
+    --------
+    >>> information_content(np.array([[1.0, 0, 0, 0], [0.25] * 4])).round(3).tolist()
+    [2.0, 0.0]
+    """
+    pwm = np.asarray(pwm, dtype=np.float64)
+    safe = np.where(pwm > 0, pwm, 1.0)
+    return np.log2(pwm.shape[-1]) + (pwm * np.log2(safe)).sum(axis=-1)
+
+
+def _total_information(probs: np.ndarray) -> float:
+    return float(information_content(probs).sum()) + 0.0
 
 
 def motif_entropy(motif: MotifSpec, k: int = 1) -> float:
@@ -316,7 +341,7 @@ def pwm_information_content(pwm: MotifSpec) -> float:
     >>> pwm_information_content(np.array([[1, 0, 0, 0], [0.5, 0.5, 0, 0], [0.25] * 4]))
     3.0
     """
-    return _information_content(make_motif(pwm, arg="pwm").probs)
+    return _total_information(make_motif(pwm, arg="pwm").probs)
 
 
 def motif_summary(motifs: MotifSpec | Sequence[MotifSpec]) -> pd.DataFrame:

@@ -17,7 +17,8 @@ from matplotlib.figure import Figure
 
 from ..analysis.motif_matching import as_pwm
 from ..checks import check_choice
-from ..results.class_optimization import MotifWindow, information_content
+from ..dna.motifs import information_content
+from ..results.class_optimization import MotifWindow
 from .common import figure_and_axes, logo_limits
 
 PWM_KINDS = ("information", "probability")

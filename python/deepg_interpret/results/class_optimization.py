@@ -16,24 +16,12 @@ import pandas as pd
 
 from ..checks import check_int
 from ..core.decisions import argmax_decided, decision_keys, decision_step
+from ..dna.motifs import information_content
 from ..errors import InputError
 from .base import MethodResult
 from .tables import r_friendly
 
 PWM_STEP = decision_step(1.0)  # probabilities: ties below 1e-4
-
-
-def information_content(pwm: np.ndarray) -> np.ndarray:
-    """Bits per position: ``log2(C) - H_i`` against a uniform background.
-
-    Examples
-    --------
-    >>> information_content(np.array([[1.0, 0, 0, 0], [0.25] * 4])).round(3).tolist()
-    [2.0, 0.0]
-    """
-    pwm = np.asarray(pwm, dtype=np.float64)
-    safe = np.where(pwm > 0, pwm, 1.0)
-    return np.log2(pwm.shape[-1]) + (pwm * np.log2(safe)).sum(axis=-1)
 
 
 def consensus_of(pwm: np.ndarray, vocabulary: tuple[str, ...]) -> str:
@@ -230,4 +218,4 @@ class ClassOptimizationResult(MethodResult):
         return self.best_window(width, restart).consensus
 
 
-__all__ = ["ClassOptimizationResult", "MotifWindow", "information_content", "consensus_of"]
+__all__ = ["ClassOptimizationResult", "MotifWindow", "consensus_of"]

@@ -21,7 +21,7 @@ from ...dna.alphabet import BASES, INVALID_CODE, IUPAC_CODES, codes_to_onehot
 from ...dna.backgrounds import MarkovModel, background_sampler, dinuc_shuffle, shuffle_positions
 from ...dna.backgrounds.profile import position_profile, sample_profile_codes
 from ...dna.fasta import is_fasta_name
-from ...dna.motifs import Motif, make_motif
+from ...dna.motifs import Motif, check_iupac, make_motif
 from ...dna.sequences import DNA_VOCABULARY, EncodedSequences, encode
 from ...errors import (
     ArgumentTypeError,
@@ -99,14 +99,7 @@ def _pattern_from_string(text: str, arg: str) -> Pattern:
     upper = text.strip().upper()
     if not upper:
         raise SequenceError(f"`{arg}` is an empty string; pass a DNA/IUPAC pattern such as 'TGCATG'.")
-    bad = [(i + 1, c) for i, c in enumerate(upper) if c not in IUPAC_CODES]
-    if bad:
-        pos, char = bad[0]
-        raise SequenceError(
-            f"`{arg}` = {text!r} has {len(bad)} character(s) that are not IUPAC nucleotide "
-            f"codes, the first {char!r} at position {pos}; allowed are {''.join(IUPAC_CODES)} "
-            "(N keeps the background base). Remove or replace it."
-        )
+    check_iupac(upper, text, arg, "(N keeps the background base)")
     codes = np.full(len(upper), INVALID_CODE, dtype=np.uint8)
     probs = np.zeros((len(upper), 4))
     degenerate = False
