@@ -22,7 +22,7 @@ Examples
 >>> status, value, warns
 ('ok', 12, [])
 >>> sorted(method_info("saliency"))
-['choices', 'name', 'r_wrapper', 'summary', 'tables']
+['choices', 'generic', 'inputs', 'kind', 'name', 'options', 'r_wrapper', 'summary', 'tables']
 """
 
 from __future__ import annotations

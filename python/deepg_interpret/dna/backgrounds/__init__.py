@@ -26,7 +26,7 @@ Randomness: ``seed``/``rng`` is ``None``, an int or a ``numpy.random.Generator``
 Examples
 --------
 >>> import numpy as np
->>> from deepg_interpret import backgrounds
+>>> from deepg_interpret.dna import backgrounds
 >>> x = np.eye(4, dtype="float32")[[0, 1, 2, 3, 0, 1]]
 >>> backgrounds.dinuc_shuffle(x, np.random.default_rng(0), n=2).shape
 (2, 6, 4)
