@@ -136,9 +136,8 @@ def test_no_import_cycles():
     # Tarjan's strongly connected components; any component of two or more is a cycle.
     index, low, stack, on_stack, cycles = {}, {}, [], set(), []
 
-    def visit(node, counter=[0]):  # noqa: B006 - a counter shared across calls
-        index[node] = low[node] = counter[0]
-        counter[0] += 1
+    def visit(node):
+        index[node] = low[node] = len(index)
         stack.append(node)
         on_stack.add(node)
         for nxt in graph.get(node, ()):

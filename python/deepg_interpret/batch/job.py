@@ -20,7 +20,7 @@ from ..dna.fasta import read_fasta
 from ..errors import ArgumentTypeError, DeepGInterpretError, InputError
 from ..io.files import now_iso
 from ..methods.genes import gene_scores
-from ..methods.registry import MethodSpec, get_method
+from ..methods.registry import MethodSpec, command_line_methods, get_method
 from .manifest import Sample, fingerprint
 from .store import BatchStore
 
@@ -54,22 +54,16 @@ class BatchJob:
 def resolve_method(method: str) -> MethodSpec:
     """A registry entry by name or CLI short name (``ig``)."""
     if isinstance(method, str):
-        for spec in _registry_specs():
+        for spec in command_line_methods():
             if method in (spec.name, spec.cli_name, spec.name.replace("_", "-")):
                 return spec
     spec = get_method(method)  # raises the InputError listing the names
     raise InputError(
         f"method {spec.name!r} ({spec.kind}, inputs {', '.join(spec.inputs)}) does not run over "
         "a manifest of genomes; batch runs take the per-base and per-segment methods over "
-        f"(model, sequences): {[s.name for s in _registry_specs()]}. Call "
+        f"(model, sequences): {[s.name for s in command_line_methods()]}. Call "
         f"deepg_interpret.{spec.name}() (or {spec.r_wrapper}() in R) directly."
     )
-
-
-def _registry_specs():
-    from ..methods.registry import command_line_methods
-
-    return command_line_methods()
 
 
 def method_settings(spec: MethodSpec, settings: dict | None) -> tuple[dict, dict]:

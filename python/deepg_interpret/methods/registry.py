@@ -137,6 +137,18 @@ class MethodSpec:
                                  f"{option.kind!r}; use one of {OPTION_KINDS}")
 
     @property
+    def argument_names(self) -> tuple[str, ...]:
+        """Keyword arguments the function takes (its options, target, output, batching and,
+        where it takes ``**encode_options``, the :class:`EncodeOptions` fields)."""
+        parameters = inspect.signature(self.function).parameters
+        names = [n for n, p in parameters.items()
+                 if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+                 and n not in self.inputs]
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+            names += [f.name for f in dataclasses.fields(EncodeOptions)]
+        return tuple(names)
+
+    @property
     def on_command_line(self) -> bool:
         """Whether the CLI (a sub-command and ``run --method``) offers this method."""
         return self.inputs == SEQUENCE_INPUTS and self.kind in ("per_base", "per_segment")
@@ -382,13 +394,10 @@ def explain(*inputs, method: str = "integrated_gradients", **options):
             f"before the options; got {len(inputs)}. Example: explain({', '.join(spec.inputs)}, "
             f"method={spec.name!r}, ...)"
         )
-    parameters = inspect.signature(spec.function).parameters
-    known = [n for n, p in parameters.items()
-             if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-             and n not in spec.inputs]
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
-        known += [f.name for f in dataclasses.fields(EncodeOptions)]
-    for name in sorted(set(options) - set(known)):
+    known = spec.argument_names
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        name = unknown[0]
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise ArgumentTypeError(
