@@ -13,9 +13,10 @@ import os
 import platform
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from ..core.prepare import EncodeOptions
 from ..dna.fasta import read_fasta
 from ..errors import ArgumentTypeError, DeepGInterpretError, InputError
 from ..io.files import now_iso
@@ -28,7 +29,8 @@ from .store import BatchStore
 # (results do not depend on batching): they may differ between resumed runs.
 _RUNTIME_KEYS = ("memory_budget", "batch_size")
 _NOT_SETTINGS = ("model", "sequences", "progress")
-_ENCODE_KEYS = ("maxlen", "window_step", "pad", "ambiguous", "unknown", "vocabulary")
+# The encoding options a run may set (sample ids come from each FASTA, not the settings).
+_ENCODE_KEYS = tuple(f.name for f in fields(EncodeOptions) if f.name != "seq_ids")
 
 
 @dataclass(frozen=True)
